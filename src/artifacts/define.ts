@@ -1,0 +1,89 @@
+/**
+ * The artifact contract: one declarative definition per artifact (STYLE.md "Shape").
+ * A definition says which device paths it reads, what SQLite structure it needs, how to turn
+ * the input into typed records (a pure parse), what each record lets indicators check, and
+ * which time fields become timeline events.
+ */
+import type { PlistValue } from "../formats/plist-value.js";
+import type { Observable } from "../model/observable.js";
+import type { Warning } from "../model/warning.js";
+import type { EvidenceEntry, EvidenceKind, EvidenceSource } from "../readers/types.js";
+import type { SqliteDatabase } from "../sqlite/open.js";
+
+/** One line of the timeline (MVT columns: UTC Timestamp, Plugin, Event, Description). */
+export interface TimelineEvent {
+  at: string;
+  event: string;
+  description: string;
+}
+
+/** What a parser gets besides its input: the file it reads and a way to report problems. */
+export interface ParseContext {
+  /** The entry being parsed (device path, timestamps, origin). */
+  file: EvidenceEntry;
+  warn(warning: Omit<Warning, "file"> & { file?: string }): void;
+}
+
+/** How an artifact gets its input from the evidence. */
+export type ArtifactInput<R> =
+  | {
+      kind: "sqlite";
+      /** Required tables and columns; when absent the file is reported as an unknown schema, not parsed. */
+      schema: Record<string, readonly string[]>;
+      parse(db: SqliteDatabase, context: ParseContext): Iterable<R>;
+    }
+  | { kind: "plist"; parse(value: PlistValue, context: ParseContext): Iterable<R> }
+  | { kind: "bytes"; parse(bytes: Buffer, context: ParseContext): Iterable<R> }
+  | {
+      /** The matched entries themselves (listings, folder names, file timestamps). */
+      kind: "entries";
+      parse(entries: readonly EvidenceEntry[], context: Omit<ParseContext, "file">): Iterable<R>;
+    }
+  | {
+      /** For the rare artifact that needs several files or the source's own metadata. */
+      kind: "source";
+      collect(source: EvidenceSource, context: Omit<ParseContext, "file">): AsyncIterable<R> | Promise<R[]>;
+    };
+
+/** A self-describing artifact definition; `defineArtifact` keeps the record type. */
+export interface ArtifactDefinition<R = unknown> {
+  /** Stable id, `ios/<name>`; also the file name of artifacts/<id>.jsonl (slash as `__`). */
+  id: string;
+  title: string;
+  description: string;
+  /** Evidence kinds that carry this artifact. */
+  sources: readonly EvidenceKind[];
+  /** Device-path globs read, in order of preference. */
+  paths: readonly string[];
+  /** iOS versions the parser was written against, e.g. "iOS 14–18". */
+  iosVersions: string;
+  input: ArtifactInput<R>;
+  /** Values of a record that indicators can match. */
+  observables(record: R): Observable[];
+  /** Timeline events of a record (one per meaningful time field). */
+  events(record: R): TimelineEvent[];
+}
+
+/** Identity helper that infers the record type of a definition. */
+export function defineArtifact<R>(definition: ArtifactDefinition<R>): ArtifactDefinition<R> {
+  return definition;
+}
+
+/** A record as stored in results: the artifact, the file it came from, and the parsed data. */
+export interface ArtifactRecord<R = unknown> {
+  artifact: string;
+  /** Device path of the file read. */
+  file: string;
+  /** Where that file lives in the evidence (backup domain/path or archive member). */
+  origin: string;
+  data: R;
+}
+
+/** The outcome of one artifact on one source. */
+export interface ArtifactStatus {
+  id: string;
+  status: "found" | "not_present" | "failed" | "not_applicable";
+  records: number;
+  files: string[];
+  warnings: Warning[];
+}

@@ -1,0 +1,151 @@
+/** Runs artifact definitions over one evidence source; a failing artifact never stops the others. */
+import { isSpyglassError } from "../errors.js";
+import { parsePlist } from "../formats/plist.js";
+import type { Warning } from "../model/warning.js";
+import type { EvidenceEntry, EvidenceSource } from "../readers/types.js";
+import { missingSchema } from "../sqlite/open.js";
+import type { ArtifactDefinition, ArtifactRecord, ArtifactStatus } from "./define.js";
+
+/** Receives each record as it is produced (to stream it to disk, index it, or keep it). */
+export type RecordSink = (record: ArtifactRecord, definition: ArtifactDefinition) => void;
+
+/** Budgets that apply to every artifact input. */
+export interface ArtifactBudget {
+  /** Largest plist or byte input read into memory. */
+  maxFileBytes: number;
+}
+
+const DEFAULT_BUDGET: ArtifactBudget = { maxFileBytes: 512 * 1024 * 1024 };
+
+/** Files an artifact reads: the present file entries matching its globs, first glob first, no repeats. */
+export function locate(source: EvidenceSource, definition: ArtifactDefinition): EvidenceEntry[] {
+  const seen = new Set<string>();
+  const found: EvidenceEntry[] = [];
+  for (const pattern of definition.paths) {
+    for (const entry of source.glob(pattern)) {
+      if (seen.has(entry.path)) continue;
+      if (definition.input.kind !== "entries" && entry.kind !== "file") continue;
+      seen.add(entry.path);
+      found.push(entry);
+    }
+  }
+  return found;
+}
+
+/** Runs one artifact and reports its status; records go to `sink`. */
+export async function runArtifact(
+  source: EvidenceSource,
+  definition: ArtifactDefinition,
+  sink: RecordSink,
+  budget: ArtifactBudget = DEFAULT_BUDGET,
+): Promise<ArtifactStatus> {
+  const status: ArtifactStatus = {
+    id: definition.id,
+    status: "not_present",
+    records: 0,
+    files: [],
+    warnings: [],
+  };
+  if (!definition.sources.includes(source.kind)) return { ...status, status: "not_applicable" };
+  const warn =
+    (file: string | undefined) =>
+    (warning: Omit<Warning, "file"> & { file?: string }): void => {
+      const at = warning.file ?? file;
+      status.warnings.push({ ...warning, ...(at === undefined ? {} : { file: at }) });
+    };
+  const emit = (file: string, origin: string, data: unknown): void => {
+    status.records += 1;
+    sink({ artifact: definition.id, file, origin, data }, definition);
+  };
+  const input = definition.input;
+  let failures = 0;
+
+  try {
+    if (input.kind === "source") {
+      const result = input.collect(source, { warn: warn(undefined) });
+      const items = Symbol.asyncIterator in result ? result : await result;
+      for await (const record of items as AsyncIterable<unknown>) emit(source.input, "", record);
+      if (status.records > 0) status.status = "found";
+      return status;
+    }
+    const entries = locate(source, definition);
+    if (input.kind === "entries") {
+      if (entries.length === 0) return status;
+      status.files = [...new Set(entries.map((e) => e.path))].slice(0, 50);
+      for (const record of input.parse(entries, { warn: warn(undefined) })) {
+        const file = (record as { path?: unknown }).path;
+        emit(typeof file === "string" ? file : (entries[0]?.path ?? ""), "", record);
+      }
+      status.status = "found";
+      return status;
+    }
+    const present = entries.filter((e) => e.present);
+    for (const entry of entries) {
+      if (!entry.present)
+        warn(entry.path)({
+          code: "MISSING_PAYLOAD",
+          message: "listed in the backup but its payload is absent",
+        });
+    }
+    if (present.length === 0) return status;
+    for (const entry of present) {
+      status.files.push(entry.path);
+      const context = { file: entry, warn: warn(entry.path) };
+      try {
+        if (input.kind === "sqlite") {
+          const opened = await source.openDatabase(entry);
+          try {
+            const missing = missingSchema(opened.db, input.schema);
+            if (missing.length > 0) {
+              context.warn({
+                code: "UNKNOWN_SCHEMA",
+                message: `unknown schema: missing ${missing.join(", ")}; this iOS version may not be supported yet`,
+              });
+              failures += 1;
+              continue;
+            }
+            for (const record of input.parse(opened.db, context)) emit(entry.path, entry.origin, record);
+          } finally {
+            opened.db.close();
+          }
+        } else {
+          const bytes = await source.read(entry, { maxBytes: budget.maxFileBytes });
+          if (input.kind === "plist") {
+            const value = parsePlist(bytes, { file: entry.path });
+            for (const record of input.parse(value, context)) emit(entry.path, entry.origin, record);
+          } else {
+            for (const record of input.parse(bytes, context)) emit(entry.path, entry.origin, record);
+          }
+        }
+      } catch (error) {
+        failures += 1;
+        context.warn({
+          code: isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT",
+          message: isSpyglassError(error)
+            ? error.toLine()
+            : `could not be parsed: ${(error as Error).message}`,
+        });
+      }
+    }
+  } catch (error) {
+    status.status = "failed";
+    status.warnings.push({
+      code: "CORRUPT",
+      message: `${definition.id} failed: ${(error as Error).message}`,
+    });
+    return status;
+  }
+  status.status = failures > 0 && failures === status.files.length ? "failed" : "found";
+  return status;
+}
+
+/** Runs every definition in order. */
+export async function runArtifacts(
+  source: EvidenceSource,
+  definitions: readonly ArtifactDefinition[],
+  sink: RecordSink,
+): Promise<ArtifactStatus[]> {
+  const statuses: ArtifactStatus[] = [];
+  for (const definition of definitions) statuses.push(await runArtifact(source, definition, sink));
+  return statuses;
+}

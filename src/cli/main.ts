@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/** The `spyglass` command: dispatches to a registered command and maps errors to exit status 1. */
+import { readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { isSpyglassError } from "../errors.js";
+import type { Command, CommandIo } from "./command.js";
+import { COMMANDS } from "./commands/index.js";
+
+/** The package version, read once from package.json. */
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.path.join(" ").length));
+  const lines = COMMANDS.map((c) => `  spyglass ${c.path.join(" ").padEnd(width)}  ${c.summary}`);
+  return [
+    "spyglass — finds traces of mercenary spyware on iPhones",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Options for every command: --help, --debug (stack traces on errors).",
+    "Run `spyglass <command> --help` for its options.",
+    "",
+  ].join("\n");
+}
+
+function findCommand(words: readonly string[]): { command: Command; rest: string[] } | undefined {
+  let best: Command | undefined;
+  for (const command of COMMANDS) {
+    const n = command.path.length;
+    if (words.length >= n && command.path.every((w, i) => words[i] === w)) {
+      if (best === undefined || n > best.path.length) best = command;
+    }
+  }
+  return best === undefined ? undefined : { command: best, rest: words.slice(best.path.length) };
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const debug = argv.includes("--debug");
+  const words = argv.filter((a) => a !== "--debug");
+  const ctx = { ...io, debug };
+  if (words.length === 0 || words[0] === "--help" || words[0] === "-h" || words[0] === "help") {
+    io.stdout.write(overview());
+    return 0;
+  }
+  if (words[0] === "--version" || words[0] === "-V" || words[0] === "version") {
+    io.stdout.write(`spyglass ${toolVersion()}\n`);
+    return 0;
+  }
+  const found = findCommand(words);
+  if (found === undefined) {
+    io.stderr.write(
+      `spyglass: unknown command "${words.join(" ")}". Run \`spyglass --help\` for the list.\n`,
+    );
+    return 1;
+  }
+  if (found.rest.includes("--help") || found.rest.includes("-h")) {
+    io.stdout.write(`${found.command.help.trimEnd()}\n`);
+    return 0;
+  }
+  try {
+    return await found.command.run(found.rest, ctx);
+  } catch (error) {
+    if (isSpyglassError(error)) {
+      io.stderr.write(`spyglass: ${error.toLine()}\n`);
+      if (debug && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
+      return 1;
+    }
+    io.stderr.write(`spyglass: internal error: ${(error as Error).message ?? String(error)}\n`);
+    if (debug) io.stderr.write(`${(error as Error).stack ?? ""}\n`);
+    else io.stderr.write("spyglass: run again with --debug for details, and please report it.\n");
+    return 1;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "");
+if (invokedDirectly) {
+  main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    debug: false,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`spyglass: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

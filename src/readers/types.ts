@@ -1,0 +1,61 @@
+/** The read-only view every evidence reader hands out; nothing else touches the evidence. */
+import type { Warning } from "../model/warning.js";
+import type { OpenedDatabase } from "../sqlite/open.js";
+
+export type EvidenceKind = "ios-backup" | "fs-dump" | "sysdiagnose";
+export type EntryKind = "file" | "directory" | "symlink";
+
+/** One file, directory or link, named by its canonical device path. */
+export interface EvidenceEntry {
+  /** Absolute iOS path, e.g. /private/var/mobile/Library/SMS/sms.db. */
+  path: string;
+  kind: EntryKind;
+  size: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  birthAt?: string;
+  modifiedAt?: string;
+  changedAt?: string;
+  linkTarget?: string;
+  protectionClass?: number;
+  /** Where it lives inside the evidence, for explanations: "HomeDomain::Library/SMS/sms.db" or an archive member. */
+  origin: string;
+  /** Backup coordinates, for entries read from an iOS backup. */
+  backup?: { domain: string; relativePath: string; fileId: string; flags: number };
+  /** False when the index lists the entry but its payload is absent (partial backup). */
+  present: boolean;
+}
+
+/** Facts about the device, as far as the evidence tells them. */
+export interface DeviceInfo {
+  name?: string;
+  productType?: string;
+  productVersion?: string;
+  buildVersion?: string;
+  udid?: string;
+  serialNumber?: string;
+  imei?: string;
+  phoneNumber?: string;
+  backupDate?: string;
+}
+
+/** A readable piece of evidence: list entries, read bytes, open SQLite from memory. */
+export interface EvidenceSource {
+  readonly kind: EvidenceKind;
+  /** The path the user gave. */
+  readonly input: string;
+  readonly device: DeviceInfo;
+  readonly warnings: Warning[];
+  /** Every entry, directories included. */
+  entries(): Iterable<EvidenceEntry>;
+  /** The entry at an exact device path. */
+  get(path: string): EvidenceEntry | undefined;
+  /** Entries whose device path matches a glob (`*` one component, `**` any depth). */
+  glob(pattern: string): EvidenceEntry[];
+  /** The plaintext bytes of a file entry (decrypted when the evidence is encrypted). */
+  read(entry: EvidenceEntry, options?: { maxBytes?: number }): Promise<Buffer>;
+  /** A read-only in-memory SQLite database, with a `-wal` sidecar applied when the evidence has one. */
+  openDatabase(entry: EvidenceEntry): Promise<OpenedDatabase>;
+  close(): Promise<void>;
+}
