@@ -1,4 +1,5 @@
 /** The read-only view every evidence reader hands out; nothing else touches the evidence. */
+import type { PlistDict } from "../formats/plist-value.js";
 import type { Warning } from "../model/warning.js";
 import type { OpenedDatabase } from "../sqlite/open.js";
 
@@ -47,6 +48,8 @@ export interface EvidenceSource {
   readonly input: string;
   readonly device: DeviceInfo;
   readonly warnings: Warning[];
+  /** The host-written plists of an iOS backup (Info.plist, Manifest.plist, Status.plist), decoded. */
+  readonly backupPlists?: { info?: PlistDict; manifest?: PlistDict; status?: PlistDict };
   /** Every entry, directories included. */
   entries(): Iterable<EvidenceEntry>;
   /** The entry at an exact device path. */

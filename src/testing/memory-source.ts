@@ -32,7 +32,12 @@ export function sqliteImage(sql: string): Buffer {
 /** An EvidenceSource over in-memory files keyed by device path. */
 export function memorySource(
   files: Record<string, MemoryFile | [MemoryFile, MemoryMeta]>,
-  options: { kind?: EvidenceKind; device?: DeviceInfo; input?: string } = {},
+  options: {
+    kind?: EvidenceKind;
+    device?: DeviceInfo;
+    input?: string;
+    backupPlists?: EvidenceSource["backupPlists"];
+  } = {},
 ): EvidenceSource {
   const entries = new Map<string, { entry: EvidenceEntry; bytes: Buffer }>();
   const addDirs = (path: string): void => {
@@ -80,6 +85,7 @@ export function memorySource(
     input: options.input ?? "memory",
     device: options.device ?? {},
     warnings,
+    ...(options.backupPlists === undefined ? {} : { backupPlists: options.backupPlists }),
     entries: () => [...entries.values()].map((e) => e.entry),
     get: (path) => entries.get(path)?.entry,
     glob(pattern) {
