@@ -1,4 +1,5 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
+import { safariHistoryArtifact } from "./ios/safari-history.js";
 
-export const ARTIFACTS: ArtifactDefinition[] = [];
+export const ARTIFACTS: ArtifactDefinition[] = [safariHistoryArtifact];

@@ -1,0 +1,102 @@
+/** Helpers shared by the browser and web artifacts (batch B): hostile-value coercion, size caps, path facts. */
+
+/** Longest string a record stores; longer values are cut and the field is named in `truncated`. */
+export const MAX_TEXT = 64 * 1024;
+
+/** A record under construction: every field may still be undefined until `compact` drops it. */
+export type Loose<T> = { [K in keyof T]: T[K] | undefined };
+
+/** Drops undefined fields (records stay free of undefined under exactOptionalPropertyTypes), and an empty `truncated`. */
+export function compact<T extends object>(record: Loose<T>): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    if (key === "truncated" && Array.isArray(value) && value.length === 0) continue;
+    out[key] = value;
+  }
+  return out as T;
+}
+
+/** A string from a SQLite or plist value: strings as they are, numbers written out, bytes as UTF-8. */
+export function asText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
+  return undefined;
+}
+
+/** A finite number from a SQLite or plist value (numeric strings accepted), else undefined. */
+export function asNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "string" && value.trim() !== "") {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** An integer id (rowid, foreign key) from a SQLite value, else undefined. */
+export function asInteger(value: unknown): number | undefined {
+  const n = asNumber(value);
+  return n !== undefined && Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A SQLite/plist boolean (0/1, true/false), else undefined. */
+export function asBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  const n = asNumber(value);
+  return n === undefined ? undefined : n !== 0;
+}
+
+/** A capped string from any text-like value; when cut, `field` is pushed onto `truncated`. */
+export function cappedText(value: unknown, field: string, truncated: string[]): string | undefined {
+  const text = asText(value);
+  if (text === undefined || text.length <= MAX_TEXT) return text;
+  truncated.push(field);
+  return text.slice(0, MAX_TEXT);
+}
+
+/** Where a browser file lives: the app container (bundle id in backups, UUID in dumps) and the Safari profile. */
+export interface WebLocation {
+  /** Container of the app that owns the file, when it lives in an app container. */
+  container?: string;
+  /** Safari profile folder (iOS 17+ `Profiles/<UUID>/`), absent for the default profile. */
+  profile?: string;
+}
+
+/** Reads the app container and Safari profile out of a canonical device path. */
+export function webLocation(path: string): WebLocation {
+  const location: WebLocation = {};
+  const container = /^\/private\/var\/mobile\/Containers\/Data\/Application\/([^/]+)\//.exec(path)?.[1];
+  if (container !== undefined) location.container = container;
+  const profile = /\/Library\/Safari\/Profiles\/([^/]+)\//.exec(path)?.[1];
+  if (profile !== undefined) location.profile = profile;
+  return location;
+}
+
+/** The host of a URL (lower-cased), or undefined when it has none or does not parse. */
+export function hostOf(url: string): string | undefined {
+  try {
+    const host = new URL(url).hostname;
+    return host === "" ? undefined : host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The origin URL that WebKit encodes in a website-data folder or file name:
+ * `https_www.example.com_0` → `https://www.example.com` (port 0 is the scheme's default),
+ * `http_localhost_8080` → `http://localhost:8080`. Undefined when the name is not of that form.
+ */
+export function originFromWebsiteDataName(name: string): string | undefined {
+  const match = /^(https?|file)_(.*?)_(\d+)(?:\.localstorage)?$/.exec(name);
+  if (match === null) return undefined;
+  const [, scheme, host, port] = match;
+  if (scheme === undefined || host === undefined || port === undefined) return undefined;
+  if (scheme === "file") return "file://";
+  if (host === "" || /[\s/\\@]/.test(host)) return undefined;
+  return port === "0" ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+}
