@@ -1,0 +1,560 @@
+/**
+ * iOS backup reader (iTunes/Finder/idevicebackup2, iOS 10+ Manifest.db layout), plain or
+ * encrypted. Decrypted bytes stay in memory; the evidence folder is only ever read.
+ * Facts: ../shared/reference/ios-formats.md sections 1–2, mvt.md section 4, kaspersky.md 1.3.
+ */
+import { createHash } from "node:crypto";
+import { type Dirent, promises as fs } from "node:fs";
+import { basename, join } from "node:path";
+import { SpyglassError } from "../../errors.js";
+import { parsePlistDict } from "../../formats/plist.js";
+import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
+import { fromDate } from "../../model/time.js";
+import { WarningList } from "../../model/warning.js";
+import { isSqlite, type OpenedDatabase, openSqliteImage } from "../../sqlite/open.js";
+import { globPrefix, globToRegExp } from "../glob.js";
+import type { DeviceInfo, EvidenceEntry, EvidenceSource } from "../types.js";
+import { decryptPayload, deriveKey, splitWrappedKey, unwrapClassKeys, unwrapKey } from "./crypto.js";
+import { type Keybag, parseKeybag } from "./keybag.js";
+import { type ManifestFile, readManifestFiles } from "./manifest.js";
+
+/** How to get the key of an encrypted backup: a derived key, or a password (asked for only when needed). */
+export interface BackupKeyOptions {
+  /** The 32-byte derived key (as from `backup extract-key` or `--key-file`). */
+  derivedKey?: Buffer;
+  /** Called when the backup is encrypted and no derived key was given. */
+  password?: () => Promise<string | undefined> | string | undefined;
+  /** Called around the slow key derivation (for a spinner). */
+  onDeriveStart?: (iterations: number) => void;
+  onDeriveEnd?: () => void;
+}
+
+/** Limits on what a backup may make us read. */
+export interface BackupBudget {
+  maxManifestBytes: number;
+  maxPlistBytes: number;
+  maxRows: number;
+}
+
+const DEFAULT_BUDGET: BackupBudget = {
+  maxManifestBytes: 1024 * 1024 * 1024,
+  maxPlistBytes: 64 * 1024 * 1024,
+  maxRows: 5_000_000,
+};
+
+/** Counts shown by `backup info`. */
+export interface BackupCounts {
+  files: number;
+  directories: number;
+  symlinks: number;
+  missingPayloads: number;
+}
+
+/** An opened iOS backup: an EvidenceSource plus what `backup info`/`decrypt` need. */
+export interface IosBackup extends EvidenceSource {
+  readonly kind: "ios-backup";
+  readonly dir: string;
+  /** Manifest.plist says IsEncrypted. */
+  readonly encrypted: boolean;
+  /** IsEncrypted, but Manifest.db is plain SQLite (decrypted by another tool); payloads are read as they are. */
+  readonly alreadyDecrypted: boolean;
+  readonly derivedKey: Buffer | undefined;
+  readonly keybag: Keybag | undefined;
+  readonly counts: BackupCounts;
+  readonly files: readonly ManifestFile[];
+  /** Manifest.db as plaintext SQLite bytes (decrypted in memory when needed). */
+  readonly manifestDb: Buffer;
+  /** Reads and decrypts one payload, warning on padding and size mismatches. */
+  readPayload(file: ManifestFile, options?: { maxBytes?: number }): Promise<Buffer>;
+  /** The payload path on disk (`<dir>/<id[0:2]>/<id>`). */
+  payloadPath(file: ManifestFile): string;
+}
+
+/** Finds the backup folder: the given folder if it holds Manifest.plist, else its only child that does. */
+export async function resolveBackupDir(input: string): Promise<string> {
+  let stat: Awaited<ReturnType<typeof fs.stat>>;
+  try {
+    stat = await fs.stat(input);
+  } catch {
+    throw new SpyglassError("NOT_FOUND", `No such file or folder: ${input}`);
+  }
+  if (!stat.isDirectory()) {
+    throw new SpyglassError("NOT_A_BACKUP", "Not an iOS backup: expected a folder holding Manifest.plist", {
+      file: input,
+    });
+  }
+  if (await exists(join(input, "Manifest.plist"))) return input;
+  let children: Dirent[];
+  try {
+    children = await fs.readdir(input, { withFileTypes: true });
+  } catch (cause) {
+    throw new SpyglassError("IO", `Cannot list ${input}: ${(cause as Error).message}`, { cause });
+  }
+  const found: string[] = [];
+  for (const child of children) {
+    if (child.isDirectory() && (await exists(join(input, child.name, "Manifest.plist"))))
+      found.push(child.name);
+  }
+  if (found.length === 1) return join(input, found[0]!);
+  if (found.length === 0) {
+    const seen = children.slice(0, 8).map((c) => c.name + (c.isDirectory() ? "/" : ""));
+    throw new SpyglassError(
+      "NOT_A_BACKUP",
+      `Not an iOS backup: no Manifest.plist in ${input} or its subfolders (found: ${seen.length === 0 ? "nothing" : seen.join(", ")}${children.length > 8 ? ", …" : ""})`,
+      { hint: "Point to the backup folder named after the device UDID, the one holding Manifest.plist" },
+    );
+  }
+  throw new SpyglassError(
+    "AMBIGUOUS_BACKUP",
+    `${input} holds ${found.length} backups (${found.slice(0, 6).join(", ")}${found.length > 6 ? ", …" : ""})`,
+    { hint: "Name one of them" },
+  );
+}
+
+/** Opens a backup folder (or a parent holding exactly one) for reading. */
+export async function openIosBackup(
+  input: string,
+  options: BackupKeyOptions & { budget?: Partial<BackupBudget> } = {},
+): Promise<IosBackup> {
+  const budget = { ...DEFAULT_BUDGET, ...options.budget };
+  const dir = await resolveBackupDir(input);
+  const warnings = new WarningList();
+
+  const manifestPlist = await readPlist(dir, "Manifest.plist", budget, true);
+  const info = await readPlist(dir, "Info.plist", budget, false);
+  const status = await readPlist(dir, "Status.plist", budget, false);
+  if (info === undefined)
+    warnings.add({
+      code: "OTHER",
+      message: "Info.plist is missing: device details are limited",
+      file: "Info.plist",
+    });
+  const snapshot = status?.SnapshotState;
+  if (status !== undefined && typeof snapshot === "string" && snapshot !== "finished") {
+    warnings.add({
+      code: "UNFINISHED_BACKUP",
+      message: `Status.plist says SnapshotState is "${snapshot}", not "finished": the backup may be incomplete`,
+      file: "Status.plist",
+    });
+  }
+  if (!(await exists(join(dir, "Manifest.db")))) {
+    if (await exists(join(dir, "Manifest.mbdb"))) {
+      throw new SpyglassError(
+        "UNSUPPORTED",
+        "This is a pre-iOS 10 backup (Manifest.mbdb), which is not supported yet",
+        { file: dir },
+      );
+    }
+    throw new SpyglassError("NOT_A_BACKUP", "The backup has no Manifest.db", {
+      file: join(dir, "Manifest.db"),
+    });
+  }
+  const manifestPath = join(dir, "Manifest.db");
+  const manifestStat = await fs.stat(manifestPath);
+  if (manifestStat.size > budget.maxManifestBytes) {
+    throw new SpyglassError("BUDGET", `Manifest.db of ${manifestStat.size} bytes exceeds the budget`, {
+      file: manifestPath,
+    });
+  }
+  const manifestRaw = await fs.readFile(manifestPath);
+  const encrypted = manifestPlist.IsEncrypted === true;
+  const alreadyDecrypted = encrypted && isSqlite(manifestRaw);
+
+  let keybag: Keybag | undefined;
+  let derivedKey: Buffer | undefined;
+  let classKeys: Map<number, Buffer> | undefined;
+  let manifestDb: Buffer = manifestRaw;
+
+  if (encrypted && !alreadyDecrypted) {
+    const bag = manifestPlist.BackupKeyBag;
+    if (!(bag instanceof Uint8Array)) {
+      throw new SpyglassError("CORRUPT", "Encrypted backup without a BackupKeyBag", {
+        file: join(dir, "Manifest.plist"),
+      });
+    }
+    keybag = parseKeybag(bag, join(dir, "Manifest.plist"));
+    if (options.derivedKey !== undefined) {
+      if (options.derivedKey.length !== 32)
+        throw new SpyglassError("BAD_KEY", "A derived backup key is 32 bytes (64 hex characters)");
+      derivedKey = options.derivedKey;
+    } else {
+      const password = options.password === undefined ? undefined : await options.password();
+      if (password === undefined) {
+        throw new SpyglassError("PASSWORD_REQUIRED", "This backup is encrypted and no password was given", {
+          hint: "Set SPYGLASS_BACKUP_PASSWORD, pass --password-file FILE or --key-file FILE, or run in a terminal to be asked",
+        });
+      }
+      options.onDeriveStart?.(keybag.dpic ?? keybag.iterations);
+      try {
+        derivedKey = await deriveKey(password, keybag);
+      } finally {
+        options.onDeriveEnd?.();
+      }
+    }
+    let unwrapped: ReturnType<typeof unwrapClassKeys>;
+    try {
+      unwrapped = unwrapClassKeys(derivedKey, keybag);
+    } catch (error) {
+      if (
+        options.derivedKey !== undefined &&
+        error instanceof SpyglassError &&
+        error.code === "WRONG_PASSWORD"
+      ) {
+        throw new SpyglassError("BAD_KEY", "Wrong derived key: the backup keybag does not unwrap with it", {
+          hint: "Derive it again with `spyglass backup extract-key` for this backup",
+        });
+      }
+      throw error;
+    }
+    classKeys = unwrapped.keys;
+    if (unwrapped.failedClasses.length > 0) {
+      warnings.add({
+        code: "CORRUPT",
+        message: `Keybag class keys ${unwrapped.failedClasses.join(", ")} do not unwrap; files of those classes cannot be decrypted`,
+        file: "Manifest.plist",
+      });
+    }
+    const manifestKey = manifestPlist.ManifestKey;
+    if (manifestKey instanceof Uint8Array) {
+      const split = splitWrappedKey(manifestKey);
+      const classKey = split === undefined ? undefined : classKeys.get(split.protectionClass);
+      const key =
+        split === undefined || classKey === undefined ? undefined : unwrapKey(classKey, split.wrapped);
+      if (key === undefined) {
+        throw new SpyglassError("CORRUPT", "ManifestKey does not unwrap with the backup's class keys", {
+          file: join(dir, "Manifest.plist"),
+        });
+      }
+      let decrypted: Buffer;
+      try {
+        decrypted = decryptPayload(key, manifestRaw).plaintext;
+      } catch {
+        throw new SpyglassError(
+          "CORRUPT",
+          "Manifest.db is truncated: its size is not a whole number of AES blocks",
+          {
+            file: manifestPath,
+            offset: manifestRaw.length,
+            hint: "Copy the backup again; the file may have been cut short",
+          },
+        );
+      }
+      if (!isSqlite(decrypted)) {
+        throw new SpyglassError("CORRUPT", "Manifest.db does not decrypt to a SQLite database", {
+          file: manifestPath,
+          offset: 0,
+        });
+      }
+      manifestDb = decrypted;
+    }
+  }
+
+  let opened: OpenedDatabase;
+  try {
+    opened = openSqliteImage(manifestDb, { file: manifestPath });
+  } catch (error) {
+    if (error instanceof SpyglassError) {
+      throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${error.message}`, {
+        file: manifestPath,
+        hint: "Copy the backup again or make a new one; the index may be truncated",
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  let files: ManifestFile[];
+  try {
+    const count = (opened.db.prepare("SELECT count(*) AS n FROM Files").get() as { n: number }).n;
+    if (count > budget.maxRows) {
+      throw new SpyglassError(
+        "BUDGET",
+        `Manifest.db lists ${count} files, more than the ${budget.maxRows} budget`,
+        { file: manifestPath },
+      );
+    }
+    files = readManifestFiles(opened.db, warnings);
+  } catch (error) {
+    if (error instanceof SpyglassError) throw error;
+    throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${(error as Error).message}`, {
+      file: manifestPath,
+      hint: "Copy the backup again or make a new one; the index may be truncated",
+      cause: error,
+    });
+  } finally {
+    opened.db.close();
+  }
+
+  const payloads = await listPayloads(dir, warnings);
+  const byPath = new Map<string, ManifestFile>();
+  const counts: BackupCounts = { files: 0, directories: 0, symlinks: 0, missingPayloads: 0 };
+  for (const file of files) {
+    const { entry } = file;
+    if (entry.kind === "file") {
+      counts.files += 1;
+      const id = entry.backup?.fileId ?? "";
+      entry.present = payloads.has(id);
+      if (!entry.present) {
+        counts.missingPayloads += 1;
+        warnings.count(
+          "MISSING_PAYLOAD",
+          (n) => `${n} files listed in Manifest.db have no payload in the backup (partial backup)`,
+          entry.origin,
+        );
+      }
+    } else if (entry.kind === "directory") counts.directories += 1;
+    else counts.symlinks += 1;
+    const previous = byPath.get(entry.path);
+    if (previous === undefined || (!previous.entry.present && entry.present)) byPath.set(entry.path, file);
+  }
+  const sortedPaths = [...byPath.keys()].sort();
+
+  const payloadPath = (file: ManifestFile): string => {
+    const id = file.entry.backup?.fileId ?? "";
+    return join(dir, id.slice(0, 2), id);
+  };
+
+  async function readPayload(file: ManifestFile, readOptions: { maxBytes?: number } = {}): Promise<Buffer> {
+    const { entry } = file;
+    if (entry.kind !== "file") throw new SpyglassError("USAGE", `${entry.path} is not a file`);
+    if (!entry.present) {
+      throw new SpyglassError("NOT_FOUND", `The backup lists ${entry.path} but its payload is absent`, {
+        file: entry.origin,
+      });
+    }
+    const path = payloadPath(file);
+    const stat = await fs.lstat(path);
+    if (!stat.isFile()) {
+      throw new SpyglassError(
+        "CORRUPT",
+        "Payload is not a regular file (a link or device); it was not followed",
+        { file: path },
+      );
+    }
+    const limit = readOptions.maxBytes ?? Number.POSITIVE_INFINITY;
+    if (stat.size > limit) {
+      throw new SpyglassError(
+        "BUDGET",
+        `Payload of ${stat.size} bytes exceeds the ${limit}-byte read budget`,
+        { file: `${entry.path} (${path})` },
+      );
+    }
+    const raw = await fs.readFile(path);
+    if (classKeys === undefined) return raw;
+    if (raw.length === 0 && file.declaredSize === 0) return raw;
+    const split = file.encryptionKey === undefined ? undefined : splitWrappedKey(file.encryptionKey);
+    if (split === undefined) {
+      throw new SpyglassError(
+        "CORRUPT",
+        "The backup is encrypted but this file has no usable EncryptionKey",
+        { file: entry.origin },
+      );
+    }
+    const cls = entry.protectionClass ?? split.protectionClass;
+    const classKey = classKeys.get(cls) ?? classKeys.get(split.protectionClass);
+    const key = classKey === undefined ? undefined : unwrapKey(classKey, split.wrapped);
+    if (key === undefined) {
+      throw new SpyglassError("CORRUPT", `The file key does not unwrap with class key ${cls}`, {
+        file: entry.origin,
+      });
+    }
+    let result: ReturnType<typeof decryptPayload>;
+    try {
+      result = decryptPayload(key, raw);
+    } catch {
+      throw new SpyglassError(
+        "CORRUPT",
+        `Encrypted payload of ${raw.length} bytes is not a whole number of AES blocks (truncated?)`,
+        {
+          file: `${entry.path} (${path})`,
+          offset: raw.length,
+        },
+      );
+    }
+    if (!result.paddingValid) {
+      warnings.count(
+        "BAD_PADDING",
+        (n) => `${n} decrypted files had no valid PKCS#7 padding and were kept whole`,
+        entry.path,
+      );
+    }
+    if (result.plaintext.length !== file.declaredSize) {
+      warnings.count(
+        "SIZE_MISMATCH",
+        (n) =>
+          `${n} decrypted files differ in length from the Size in Manifest.db; the decrypted length was kept (never truncated)`,
+        entry.path,
+      );
+    }
+    return result.plaintext;
+  }
+
+  const source: IosBackup = {
+    kind: "ios-backup",
+    input,
+    dir,
+    encrypted,
+    alreadyDecrypted,
+    derivedKey,
+    keybag,
+    counts,
+    files,
+    manifestDb,
+    device: deviceInfo(info, manifestPlist),
+    get warnings() {
+      return warnings.items;
+    },
+    backupPlists: {
+      manifest: manifestPlist,
+      ...(info === undefined ? {} : { info }),
+      ...(status === undefined ? {} : { status }),
+    },
+    entries: () => [...byPath.values()].map((f) => f.entry),
+    get: (path) => byPath.get(path)?.entry,
+    glob(pattern) {
+      const prefix = globPrefix(pattern);
+      const re = globToRegExp(pattern);
+      const out: EvidenceEntry[] = [];
+      for (let i = lowerBound(sortedPaths, prefix); i < sortedPaths.length; i++) {
+        const path = sortedPaths[i]!;
+        if (!path.startsWith(prefix)) break;
+        if (re.test(path)) out.push(byPath.get(path)!.entry);
+      }
+      return out;
+    },
+    read(entry, readOptions) {
+      const file = byPath.get(entry.path);
+      if (file === undefined)
+        return Promise.reject(new SpyglassError("NOT_FOUND", `Not in the backup: ${entry.path}`));
+      return readPayload(file, readOptions);
+    },
+    async openDatabase(entry) {
+      const file = byPath.get(entry.path);
+      if (file === undefined) throw new SpyglassError("NOT_FOUND", `Not in the backup: ${entry.path}`);
+      const bytes = await readPayload(file);
+      const walFile = byPath.get(`${entry.path}-wal`);
+      const wal = walFile?.entry.present ? await readPayload(walFile) : undefined;
+      return openSqliteImage(bytes, { file: entry.path, ...(wal === undefined ? {} : { wal }) });
+    },
+    readPayload,
+    payloadPath,
+    async close() {},
+  };
+  return source;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readPlist(dir: string, name: string, budget: BackupBudget, required: true): Promise<PlistDict>;
+async function readPlist(
+  dir: string,
+  name: string,
+  budget: BackupBudget,
+  required: false,
+): Promise<PlistDict | undefined>;
+async function readPlist(
+  dir: string,
+  name: string,
+  budget: BackupBudget,
+  required: boolean,
+): Promise<PlistDict | undefined> {
+  const path = join(dir, name);
+  let bytes: Buffer;
+  try {
+    const stat = await fs.lstat(path);
+    if (!stat.isFile())
+      throw new SpyglassError("NOT_A_BACKUP", `${name} is not a regular file`, { file: path });
+    if (stat.size > budget.maxPlistBytes)
+      throw new SpyglassError("BUDGET", `${name} of ${stat.size} bytes exceeds the budget`, { file: path });
+    bytes = await fs.readFile(path);
+  } catch (error) {
+    if (error instanceof SpyglassError) throw error;
+    if (!required) return undefined;
+    throw new SpyglassError("NOT_A_BACKUP", `Not an iOS backup: ${name} is missing`, { file: path });
+  }
+  return parsePlistDict(bytes, { file: path, budget: { maxBytes: budget.maxPlistBytes } });
+}
+
+/** Which fileIDs have a regular payload file; links and other odd entries are refused with a warning. */
+async function listPayloads(dir: string, warnings: WarningList): Promise<Set<string>> {
+  const found = new Set<string>();
+  let top: Dirent[];
+  try {
+    top = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const sub of top) {
+    if (!/^[0-9a-f]{2}$/.test(sub.name)) continue;
+    if (!sub.isDirectory()) {
+      if (sub.isSymbolicLink())
+        warnings.count(
+          "UNSAFE_PATH",
+          (n) => `${n} payload folders or files are symbolic links and were not followed`,
+          join(dir, sub.name),
+        );
+      continue;
+    }
+    const children = await fs.readdir(join(dir, sub.name), { withFileTypes: true });
+    for (const child of children) {
+      if (child.isFile() && child.name.startsWith(sub.name)) found.add(child.name);
+      else if (child.isSymbolicLink()) {
+        warnings.count(
+          "UNSAFE_PATH",
+          (n) => `${n} payload folders or files are symbolic links and were not followed`,
+          join(dir, sub.name, child.name),
+        );
+      }
+    }
+  }
+  return found;
+}
+
+function deviceInfo(info: PlistDict | undefined, manifest: PlistDict): DeviceInfo {
+  const lockdown = isPlistDict(manifest.Lockdown) ? manifest.Lockdown : {};
+  const pick = (...values: Array<PlistValue | undefined>): string | undefined => {
+    for (const value of values) if (typeof value === "string" && value !== "") return value;
+    return undefined;
+  };
+  const out: DeviceInfo = {};
+  const set = <K extends keyof DeviceInfo>(key: K, value: string | undefined): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set("name", pick(info?.["Device Name"], info?.["Display Name"], lockdown.DeviceName));
+  set("productType", pick(info?.["Product Type"], lockdown.ProductType));
+  set("productVersion", pick(info?.["Product Version"], lockdown.ProductVersion));
+  set("buildVersion", pick(info?.["Build Version"], lockdown.BuildVersion));
+  set("udid", pick(info?.["Unique Identifier"], info?.["Target Identifier"], lockdown.UniqueDeviceID));
+  set("serialNumber", pick(info?.["Serial Number"], lockdown.SerialNumber));
+  set("imei", pick(info?.IMEI));
+  set("phoneNumber", pick(info?.["Phone Number"]));
+  set("backupDate", fromDate(info?.["Last Backup Date"]) ?? fromDate(manifest.Date));
+  return out;
+}
+
+function lowerBound(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** SHA-256 of a buffer, hex. */
+export function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The name a backup is known by: its folder name (the UDID). */
+export function backupLabel(backup: IosBackup): string {
+  return basename(backup.dir);
+}
