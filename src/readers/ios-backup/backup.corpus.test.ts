@@ -58,7 +58,7 @@ describe.skipIf(backups === undefined)(
       const backup = await openIosBackup(join(dir, "dev-ios16-plain"));
       expect(backup.encrypted).toBe(false);
       for (const file of files) {
-        const entry = backup.entries().find((e) => e.backup?.fileId === file.fileID)!;
+        const entry = [...backup.entries()].find((e) => e.backup?.fileId === file.fileID)!;
         expect(sha256(await backup.read(entry))).toBe(file.sha256);
       }
       const sms = backup.get("/private/var/mobile/Library/SMS/sms.db");
