@@ -70,7 +70,7 @@ function sampleFiles(diskFile: string): { entries: BackupEntrySpec[]; expected: 
     },
     { domain: "MediaDomain", relativePath: "Library/disk.bin", data: { path: diskFile }, protectionClass: 2 },
     { domain: "HomeDomain", relativePath: "Library/Partial/missing.db", data: pattern(1000, 2) },
-    { domain: "HomeDomain", relativePath: "Library/Empty", kind: "directory", mode: 0o700 },
+    { domain: "HomeDomain", relativePath: "Library/Empty", kind: "directory", mode: 0o40700 },
     {
       domain: "DatabaseDomain",
       relativePath: "timezone/localtime",
@@ -489,5 +489,65 @@ describe("writeBackup, options", () => {
     );
     await writeBackup(join(root, "again"), { files: [file] });
     await rejects(writeBackup(join(root, "again"), { files: [file] }), "OUTPUT_EXISTS");
+  });
+});
+
+describe("writeBackup, reference twin", () => {
+  it("re-creates the rows, payloads and device facts of the reference plain backup", async () => {
+    const reference = corpusPath("backups", "dev-ios16-plain");
+    if (reference === undefined) return;
+    const referenceRows = manifestRows(readFileSync(join(reference, "Manifest.db")));
+    const entries: BackupEntrySpec[] = referenceRows.map((row) => {
+      const file = mbFile(row.file);
+      const common = {
+        domain: row.domain,
+        relativePath: row.relativePath,
+        mode: file.Mode as number,
+        uid: file.UserID as number,
+        gid: file.GroupID as number,
+        inode: file.InodeNumber as number,
+        birth: file.Birth as number,
+        modified: file.LastModified as number,
+        changed: file.LastStatusChange as number,
+        protectionClass: file.ProtectionClass as number,
+      };
+      if (row.flags === 2) return { ...common, kind: "directory" };
+      if (row.flags === 4) return { ...common, kind: "symlink", target: file.Target as string };
+      return { ...common, data: { path: join(reference, row.fileID.slice(0, 2), row.fileID) } };
+    });
+    const info = readPlist(reference, "Info.plist");
+    const dir = join(root, "twin");
+    await writeBackup(dir, {
+      date: info["Last Backup Date"] as Date,
+      device: {
+        name: info["Device Name"] as string,
+        productType: info["Product Type"] as string,
+        productName: info["Product Name"] as string,
+        productVersion: info["Product Version"] as string,
+        buildVersion: info["Build Version"] as string,
+        udid: info["Target Identifier"] as string,
+        serialNumber: info["Serial Number"] as string,
+        imei: info.IMEI as string,
+        iccid: info.ICCID as string,
+        phoneNumber: info["Phone Number"] as string,
+      },
+      applications: { "com.example.notes": {} },
+      files: entries,
+    });
+    const decoded = (rows: ReturnType<typeof manifestRows>): unknown[] =>
+      rows.map((row) => ({ ...row, file: mbFile(row.file) }));
+    const ourRows = manifestRows(readFileSync(join(dir, "Manifest.db")));
+    expect(decoded(ourRows)).toEqual(decoded(referenceRows));
+    for (const row of ourRows.filter((r) => r.flags === 1)) {
+      const path = join(row.fileID.slice(0, 2), row.fileID);
+      expect(readFileSync(join(dir, path)).equals(readFileSync(join(reference, path))), path).toBe(true);
+    }
+    const withoutGuid = (dict: PlistDict): PlistDict => ({ ...dict, GUID: "" });
+    expect(withoutGuid(readPlist(dir, "Info.plist"))).toEqual(withoutGuid(info));
+    expect(readPlist(dir, "Manifest.plist")).toEqual(readPlist(reference, "Manifest.plist"));
+    const withoutUuid = (dict: PlistDict): PlistDict => ({ ...dict, UUID: "" });
+    expect(withoutUuid(readPlist(dir, "Status.plist"))).toEqual(
+      withoutUuid(readPlist(reference, "Status.plist")),
+    );
   });
 });

@@ -33,7 +33,7 @@ interface BackupEntryBase {
   domain: string;
   /** Path inside the domain, without a leading slash; '' is the domain's root folder. */
   relativePath: string;
-  /** Full st_mode (type bits included); defaults 0o100644, 0o40755, 0o120755. */
+  /** st_mode, written verbatim; defaults 0o100644, 0o40755, 0o120755 (type bits included). */
   mode?: number;
   uid?: number;
   gid?: number;
@@ -384,9 +384,8 @@ function defaultOwner(domain: string): number {
 }
 
 function withType(mode: number | undefined, type: number, permissions: number): number {
-  if (mode === undefined) return type | permissions;
-  // A bare permission mode (no type bits) gets the entry's type.
-  return (mode & 0o170000) === 0 ? type | mode : mode;
+  // A given mode is written verbatim: some rows carry bare permission bits (0o600) without a file type.
+  return mode ?? type | permissions;
 }
 
 function unixSeconds(time: BackupTime): number {
