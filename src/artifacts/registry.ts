@@ -2,7 +2,9 @@
 import type { ArtifactDefinition } from "./define.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
+import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
+import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
 
 export const ARTIFACTS: ArtifactDefinition[] = [
@@ -10,4 +12,6 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   cacheFilesArtifact,
   dataUsageArtifact,
   netUsageArtifact,
+  osAnalyticsAdDailyArtifact,
+  locationdClientsArtifact,
 ];
