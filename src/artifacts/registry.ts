@@ -6,6 +6,7 @@ import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
 import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
+import { smsArtifact } from "./ios/sms.js";
 
 export const ARTIFACTS: ArtifactDefinition[] = [
   safariHistoryArtifact,
@@ -14,4 +15,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   netUsageArtifact,
   osAnalyticsAdDailyArtifact,
   locationdClientsArtifact,
+  smsArtifact,
 ];
