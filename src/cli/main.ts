@@ -1,18 +1,11 @@
 #!/usr/bin/env node
 /** The `spyglass` command: dispatches to a registered command and maps errors to exit status 1. */
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isSpyglassError } from "../errors.js";
 import type { Command, CommandIo } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
-
-/** The package version, read once from package.json. */
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { toolVersion } from "./version.js";
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.path.join(" ").length));
@@ -82,6 +75,13 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 const invokedDirectly =
   process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "");
 if (invokedDirectly) {
+  // A reader that closed the pipe early (`| head`) is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -1,4 +1,5 @@
-/** The command registry: one line per command. */
+/** The command registry: one line per command group. */
 import type { Command } from "../command.js";
+import { BACKUP_COMMANDS } from "./backup.js";
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [...BACKUP_COMMANDS];

@@ -68,6 +68,8 @@ export interface IosBackup extends EvidenceSource {
   readPayload(file: ManifestFile, options?: { maxBytes?: number }): Promise<Buffer>;
   /** The payload path on disk (`<dir>/<id[0:2]>/<id>`). */
   payloadPath(file: ManifestFile): string;
+  /** Unwraps a file key with the class key of `protectionClass` (undefined when it does not unwrap). */
+  fileKey(protectionClass: number, wrapped: Buffer): Buffer | undefined;
 }
 
 /** Finds the backup folder: the given folder if it holds Manifest.plist, else its only child that does. */
@@ -437,6 +439,10 @@ export async function openIosBackup(
     },
     readPayload,
     payloadPath,
+    fileKey(protectionClass, wrapped) {
+      const classKey = classKeys?.get(protectionClass);
+      return classKey === undefined ? undefined : unwrapKey(classKey, wrapped);
+    },
     async close() {},
   };
   return source;

@@ -1,0 +1,15 @@
+/** The package version, read once from package.json. */
+import { readFileSync } from "node:fs";
+
+let cached: string | undefined;
+
+/** The version in package.json. */
+export function toolVersion(): string {
+  if (cached === undefined) {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    cached = pkg.version;
+  }
+  return cached;
+}
