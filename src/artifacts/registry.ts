@@ -1,12 +1,12 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
-import { fileListingArtifact } from "./ios/file-listing.js";
-import { preferenceFilesArtifact } from "./ios/preference-files.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
+import { fileListingArtifact } from "./ios/file-listing.js";
 import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
 import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
+import { preferenceFilesArtifact } from "./ios/preference-files.js";
 import { safariBrowserStateArtifact } from "./ios/safari-browser-state.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
 import { smsArtifact } from "./ios/sms.js";
