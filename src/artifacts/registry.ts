@@ -10,6 +10,7 @@ import { preferenceFilesArtifact } from "./ios/preference-files.js";
 import { safariBrowserStateArtifact } from "./ios/safari-browser-state.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
 import { smsArtifact } from "./ios/sms.js";
+import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
 
 export const ARTIFACTS: ArtifactDefinition[] = [
   safariHistoryArtifact,
@@ -22,4 +23,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   smsArtifact,
   preferenceFilesArtifact,
   fileListingArtifact,
+  smsAttachmentsArtifact,
 ];
