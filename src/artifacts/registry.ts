@@ -3,6 +3,7 @@ import type { ArtifactDefinition } from "./define.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
+import { idStatusCacheArtifact } from "./ios/idstatuscache.js";
 import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
 import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
@@ -26,4 +27,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   preferenceFilesArtifact,
   fileListingArtifact,
   smsAttachmentsArtifact,
+  idStatusCacheArtifact,
 ];
