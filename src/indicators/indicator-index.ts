@@ -1,0 +1,410 @@
+/**
+ * The one matcher: an index of loaded indicators, built once per run, that answers
+ * `match({kind, value})` for every observable kind. Semantics are documented in docs/indicators.md.
+ */
+import { parse as parseDomain } from "tldts";
+import type { ObservableKind } from "../model/observable.js";
+import type { Warning } from "../model/warning.js";
+import {
+  basename,
+  cidrContains,
+  normalizeDomain,
+  normalizeEmail,
+  normalizeHash,
+  normalizePath,
+  normalizeUrl,
+  type ParsedCidr,
+  type ParsedIp,
+  parseCidr,
+  parseIp,
+} from "./normalize.js";
+import type {
+  IndicatorEntry,
+  IndicatorMatch,
+  IndicatorSetInfo,
+  IndicatorType,
+  MatchReason,
+} from "./types.js";
+
+/** iOS keeps at most this many characters of a process name (XNU MAXCOMLEN). */
+export const PROCESS_NAME_LIMIT = 16;
+
+type Buckets = Map<string, IndicatorEntry[]>;
+
+function put(map: Buckets, key: string, entry: IndicatorEntry): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [entry]);
+  else list.push(entry);
+}
+
+/** What a value to check looks like; artifacts pass their Observable objects directly. */
+export interface ObservedValue {
+  kind: ObservableKind;
+  value: string;
+}
+
+/** The indicator index: lookups by kind, each returning the matches with their reason. */
+export class IndicatorIndex {
+  readonly sets: readonly IndicatorSetInfo[];
+  /** Indicators indexed for matching (after normalisation). */
+  size = 0;
+
+  private readonly domains: Buckets = new Map();
+  /** Indicators that are themselves public suffixes: matched exactly, never their subdomains. */
+  private readonly domainsExact: Buckets = new Map();
+  private readonly freednsZones: Buckets = new Map();
+  private readonly tlds: Buckets = new Map();
+  private readonly ips: Buckets = new Map();
+  private readonly cidrs: { cidr: ParsedCidr; entry: IndicatorEntry }[] = [];
+  private readonly urls: Buckets = new Map();
+  private readonly emails: Buckets = new Map();
+  private readonly processes: Buckets = new Map();
+  /** Process indicators longer than the limit, keyed by their first PROCESS_NAME_LIMIT characters. */
+  private readonly truncatedProcesses: Buckets = new Map();
+  private readonly paths: Buckets = new Map();
+  private readonly relativePaths: { path: string; directory: boolean; entry: IndicatorEntry }[] = [];
+  private readonly fileNames: Buckets = new Map();
+  private readonly hashes: Buckets = new Map();
+  private readonly appIds: Buckets = new Map();
+  private readonly profileIds: Buckets = new Map();
+  private readonly certSha1: Buckets = new Map();
+
+  constructor(sets: readonly IndicatorSetInfo[] = []) {
+    this.sets = sets;
+  }
+
+  /** Adds one indicator; returns a warning when its value cannot be used for its type. */
+  add(entry: IndicatorEntry): Warning | undefined {
+    const problem = this.insert(entry);
+    if (problem === undefined) {
+      this.size++;
+      return undefined;
+    }
+    return {
+      code: "BAD_INDICATOR",
+      message: `${entry.id ?? entry.type} "${truncate(entry.value)}" in "${entry.collection}": ${problem}`,
+      file: entry.source,
+    };
+  }
+
+  private insert(entry: IndicatorEntry): string | undefined {
+    const { type, value } = entry;
+    switch (type) {
+      case "domain-name":
+      case "freedns-zone":
+      case "tld":
+        return this.insertDomain(entry);
+      case "ipv4-addr":
+      case "ipv6-addr":
+        return this.insertIp(value, entry);
+      case "url": {
+        const url = normalizeUrl(value);
+        if (url === undefined) return "not a URL";
+        put(this.urls, url.href, entry);
+        return undefined;
+      }
+      case "email-addr": {
+        const email = normalizeEmail(value);
+        if (email === undefined) return "not an e-mail address";
+        put(this.emails, email, entry);
+        return undefined;
+      }
+      case "process:name": {
+        const name = value.trim();
+        if (name === "") return "empty process name";
+        put(this.processes, name, entry);
+        if (name.length > PROCESS_NAME_LIMIT) {
+          put(this.truncatedProcesses, name.slice(0, PROCESS_NAME_LIMIT), entry);
+        }
+        return undefined;
+      }
+      case "file:name": {
+        const name = value.trim();
+        if (name === "") return "empty file name";
+        // A "name" with a slash is a path (Pegasus lists one); a basename could never equal it.
+        if (name.includes("/")) return this.insertPath(name, entry);
+        put(this.fileNames, name, entry);
+        return undefined;
+      }
+      case "file:path":
+        return this.insertPath(value, entry);
+      case "file:hashes.md5":
+      case "file:hashes.sha1":
+      case "file:hashes.sha256":
+        return this.insertHash(this.hashes, entry);
+      case "app:cert.sha1":
+      case "x509-certificate:hashes.sha1":
+        return this.insertHash(this.certSha1, entry);
+      case "app:id":
+        return this.insertLower(this.appIds, entry);
+      case "configuration-profile:id":
+        return this.insertLower(this.profileIds, entry);
+      case "app:cert.md5":
+      case "app:cert.sha256":
+      case "x509-certificate:hashes.sha256":
+      case "android-property:name":
+      case "name-server":
+        // Loaded and counted; no iOS observable carries these yet.
+        return value.trim() === "" ? "empty value" : undefined;
+    }
+  }
+
+  private insertDomain(entry: IndicatorEntry): string | undefined {
+    let text = entry.value.trim();
+    if (entry.type === "tld") text = text.replace(/^\.+/, "");
+    const slash = text.search(/[/?#]/);
+    // Coruna lists `host/path` as a domain: the host is what a domain indicator can mean.
+    if (slash > 0 && entry.type === "domain-name") text = text.slice(0, slash);
+    const ip = parseIp(text);
+    if (ip !== undefined) return this.insertIp(text, entry);
+    const host = normalizeDomain(text);
+    if (host === undefined) return "not a domain name";
+    if (entry.type === "tld") {
+      put(this.tlds, host, entry);
+      return undefined;
+    }
+    if (entry.type === "freedns-zone") {
+      put(this.freednsZones, host, entry);
+      return undefined;
+    }
+    const parsed = parseDomain(host, { allowPrivateDomains: true, extractHostname: false });
+    if (parsed.publicSuffix === host || !host.includes(".")) {
+      put(this.domainsExact, host, entry);
+    } else {
+      put(this.domains, host, entry);
+    }
+    return undefined;
+  }
+
+  private insertIp(value: string, entry: IndicatorEntry): string | undefined {
+    const cidr = parseCidr(value.trim());
+    if (cidr === undefined) return "not an IP address or CIDR range";
+    const width = cidr.family === 4 ? 32 : 128;
+    if (cidr.bits === width) put(this.ips, cidr.text.slice(0, cidr.text.lastIndexOf("/")), entry);
+    else this.cidrs.push({ cidr, entry });
+    return undefined;
+  }
+
+  private insertPath(value: string, entry: IndicatorEntry): string | undefined {
+    const path = normalizePath(value);
+    if (path === undefined) return "not a path";
+    if (path.path === "/") return "the root folder would match every file";
+    if (path.absolute) put(this.paths, path.path, entry);
+    else this.relativePaths.push({ path: path.path, directory: path.directory, entry });
+    return undefined;
+  }
+
+  private insertHash(map: Buckets, entry: IndicatorEntry): string | undefined {
+    const hash = normalizeHash(entry.value);
+    if (hash === undefined) return "not an MD5, SHA-1 or SHA-256 digest";
+    put(map, hash, entry);
+    return undefined;
+  }
+
+  private insertLower(map: Buckets, entry: IndicatorEntry): string | undefined {
+    const text = entry.value.trim().toLowerCase();
+    if (text === "") return "empty value";
+    put(map, text, entry);
+    return undefined;
+  }
+
+  /** The indicators an observed value matches (empty when none), each with the reason. */
+  match(observed: ObservedValue): IndicatorMatch[] {
+    const out: IndicatorMatch[] = [];
+    const { value } = observed;
+    switch (observed.kind) {
+      case "domain":
+        this.matchDomain(value, out);
+        break;
+      case "url":
+        this.matchUrl(value, out);
+        break;
+      case "ip":
+        this.matchIp(value, out);
+        break;
+      case "email":
+        this.lookup(this.emails, normalizeEmail(value), "exact", out);
+        break;
+      case "process":
+        this.matchProcess(value, out);
+        break;
+      case "path":
+        this.matchPath(value, out);
+        break;
+      case "file-name":
+        this.lookup(this.fileNames, value.trim(), "exact", out);
+        break;
+      case "app-id":
+        this.lookup(this.appIds, value.trim().toLowerCase(), "exact", out);
+        break;
+      case "profile-id":
+        this.lookup(this.profileIds, value.trim().toLowerCase(), "exact", out);
+        break;
+      case "hash":
+        this.lookup(this.hashes, normalizeHash(value), "exact", out);
+        break;
+      case "cert-sha1":
+        this.lookup(this.certSha1, normalizeHash(value), "exact", out);
+        break;
+    }
+    return out.length < 2 ? out : dedupe(out);
+  }
+
+  /** True when the value matches anything; the fast path for large scans. */
+  matches(observed: ObservedValue): boolean {
+    return this.match(observed).length > 0;
+  }
+
+  private lookup(map: Buckets, key: string | undefined, reason: MatchReason, out: IndicatorMatch[]): void {
+    if (key === undefined) return;
+    const entries = map.get(key);
+    if (entries !== undefined) for (const entry of entries) out.push(toMatch(entry, reason));
+  }
+
+  private matchDomain(value: string, out: IndicatorMatch[]): void {
+    const host = normalizeDomain(value);
+    if (host === undefined) {
+      if (value.includes(":") || /^\[?[\d.]+\]?$/.test(value.trim())) this.matchIp(value, out);
+      return;
+    }
+    if (this.ips.size > 0 || this.cidrs.length > 0) {
+      const last = host.charCodeAt(host.length - 1);
+      if (last >= 48 && last <= 57) {
+        const ip = parseIp(host);
+        if (ip !== undefined) {
+          this.matchParsedIp(ip, out);
+          return;
+        }
+      }
+    }
+    this.lookup(this.domainsExact, host, "exact", out);
+    let start = 0;
+    for (;;) {
+      const entries = this.domains.get(start === 0 ? host : host.slice(start));
+      if (entries !== undefined) {
+        for (const entry of entries) out.push(toMatch(entry, start === 0 ? "exact" : "subdomain"));
+      }
+      if (this.freednsZones.size > 0) {
+        this.lookup(this.freednsZones, start === 0 ? host : host.slice(start), "freedns-zone", out);
+      }
+      const dot = host.indexOf(".", start);
+      if (dot < 0) break;
+      start = dot + 1;
+    }
+    if (this.tlds.size > 0) this.lookup(this.tlds, host.slice(start), "tld", out);
+  }
+
+  private matchIp(value: string, out: IndicatorMatch[]): void {
+    const ip = parseIp(value);
+    if (ip !== undefined) this.matchParsedIp(ip, out);
+  }
+
+  private matchParsedIp(ip: ParsedIp, out: IndicatorMatch[]): void {
+    this.lookup(this.ips, ip.text, "exact", out);
+    for (const { cidr, entry } of this.cidrs) if (cidrContains(cidr, ip)) out.push(toMatch(entry, "cidr"));
+  }
+
+  private matchUrl(value: string, out: IndicatorMatch[]): void {
+    const url = normalizeUrl(value);
+    if (url === undefined) return;
+    if (url.protocol === "mailto:") {
+      this.lookup(this.emails, normalizeEmail(value), "exact", out);
+      return;
+    }
+    this.lookup(this.urls, url.href, "exact", out);
+    const host = url.hostname;
+    if (host.startsWith("[")) this.matchIp(host, out);
+    else if (host !== "") this.matchDomain(host, out);
+  }
+
+  private matchProcess(value: string, out: IndicatorMatch[]): void {
+    const name = basename(value.trim());
+    this.lookup(this.processes, name, "exact", out);
+    if (name.length === PROCESS_NAME_LIMIT) this.lookup(this.truncatedProcesses, name, "truncated-name", out);
+  }
+
+  private matchPath(value: string, out: IndicatorMatch[]): void {
+    const path = normalizePath(value);
+    if (path === undefined) return;
+    const p = path.path;
+    if (path.absolute) {
+      this.lookup(this.paths, p, "exact", out);
+      for (let slash = p.lastIndexOf("/"); slash > 0; slash = p.lastIndexOf("/", slash - 1)) {
+        this.lookup(this.paths, p.slice(0, slash), "prefix", out);
+      }
+    }
+    for (const relative of this.relativePaths) {
+      const suffix = relative.path;
+      const bounded = p === suffix || p.endsWith(`/${suffix}`);
+      if (bounded) out.push(toMatch(relative.entry, "suffix"));
+      else if (p.startsWith(`${suffix}/`) || p.includes(`/${suffix}/`))
+        out.push(toMatch(relative.entry, "prefix"));
+    }
+    const name = basename(p);
+    this.lookup(this.fileNames, name, "basename", out);
+    this.lookup(this.processes, name, "process-basename", out);
+  }
+}
+
+function toMatch(entry: IndicatorEntry, reason: MatchReason): IndicatorMatch {
+  return {
+    indicator: entry.value,
+    type: entry.type,
+    collection: entry.collection,
+    source: entry.source,
+    reason,
+  };
+}
+
+function dedupe(matches: IndicatorMatch[]): IndicatorMatch[] {
+  const seen = new Set<string>();
+  return matches.filter((m) => {
+    const key = `${m.type}\0${m.indicator}\0${m.collection}\0${m.source}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function truncate(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}
+
+/** Builds an index from entries; unusable values become warnings. */
+export function buildIndicatorIndex(
+  entries: Iterable<IndicatorEntry>,
+  options: { sets?: readonly IndicatorSetInfo[]; warnings?: Warning[] } = {},
+): IndicatorIndex {
+  const index = new IndicatorIndex(options.sets ?? []);
+  for (const entry of entries) {
+    const warning = index.add(entry);
+    if (warning !== undefined) options.warnings?.push(warning);
+  }
+  return index;
+}
+
+/** The observable kinds whose matching consults each indicator type (for documentation and `iocs list`). */
+export const CHECKED_BY: Record<IndicatorType, readonly ObservableKind[]> = {
+  "domain-name": ["domain", "url"],
+  "ipv4-addr": ["ip", "domain", "url"],
+  "ipv6-addr": ["ip", "domain", "url"],
+  url: ["url"],
+  "email-addr": ["email", "url"],
+  "process:name": ["process", "path"],
+  "file:name": ["file-name", "path"],
+  "file:path": ["path"],
+  "file:hashes.md5": ["hash"],
+  "file:hashes.sha1": ["hash"],
+  "file:hashes.sha256": ["hash"],
+  "app:id": ["app-id"],
+  "app:cert.md5": [],
+  "app:cert.sha1": ["cert-sha1"],
+  "app:cert.sha256": [],
+  "configuration-profile:id": ["profile-id"],
+  "x509-certificate:hashes.sha1": ["cert-sha1"],
+  "x509-certificate:hashes.sha256": [],
+  "android-property:name": [],
+  "freedns-zone": ["domain", "url"],
+  tld: ["domain", "url"],
+  "name-server": [],
+};
