@@ -13,6 +13,7 @@ import { safariHistoryArtifact } from "./ios/safari-history.js";
 import { smsArtifact } from "./ios/sms.js";
 import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
 import { webkitResourceLoadStatisticsArtifact } from "./ios/webkit-resource-load-statistics.js";
+import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
 
 export const ARTIFACTS: ArtifactDefinition[] = [
   safariHistoryArtifact,
@@ -28,4 +29,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   fileListingArtifact,
   smsAttachmentsArtifact,
   idStatusCacheArtifact,
+  whatsappMessagesArtifact,
 ];
