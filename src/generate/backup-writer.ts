@@ -415,7 +415,10 @@ async function* payloadChunks(data: BackupPayload): AsyncGenerator<Uint8Array> {
   } else yield* data.chunks();
 }
 
-/** Streams a payload to `target` (encrypted when a file key is given); counts and hashes the plaintext. */
+/**
+ * Streams a payload to `target` (encrypted when a file key is given); counts and hashes the plaintext.
+ * Output is buffered up to CHUNK_BYTES, so a small file costs one write and a large one streams.
+ */
 async function writePayload(
   target: string | undefined,
   data: BackupPayload,
@@ -425,16 +428,27 @@ async function writePayload(
   let size = 0;
   const cipher = fileKey === undefined ? undefined : createCipheriv("aes-256-cbc", fileKey, ZERO_IV);
   let handle: FileHandle | undefined;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   try {
-    if (target !== undefined) handle = await open(target, "wx");
     for await (const chunk of payloadChunks(data)) {
       size += chunk.length;
       hash.update(chunk);
-      if (handle === undefined) continue;
+      if (target === undefined) continue;
       const out = cipher === undefined ? chunk : cipher.update(chunk);
-      if (out.length > 0) await handle.write(out);
+      pending.push(out);
+      pendingBytes += out.length;
+      if (pendingBytes >= CHUNK_BYTES) {
+        handle ??= await open(target, "wx");
+        await handle.write(Buffer.concat(pending));
+        pending = [];
+        pendingBytes = 0;
+      }
     }
-    if (handle !== undefined && cipher !== undefined) await handle.write(cipher.final());
+    if (target === undefined) return { size, sha256: hash.digest("hex") };
+    if (cipher !== undefined) pending.push(cipher.final());
+    if (handle === undefined) await writeFile(target, Buffer.concat(pending), { flag: "wx" });
+    else await handle.write(Buffer.concat(pending));
   } finally {
     await handle?.close();
   }
