@@ -12,6 +12,7 @@ import { safariBrowserStateArtifact } from "./ios/safari-browser-state.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
 import { smsArtifact } from "./ios/sms.js";
 import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
+import { tccArtifact } from "./ios/tcc.js";
 import { webkitResourceLoadStatisticsArtifact } from "./ios/webkit-resource-load-statistics.js";
 import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
 
@@ -30,4 +31,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   smsAttachmentsArtifact,
   idStatusCacheArtifact,
   whatsappMessagesArtifact,
+  tccArtifact,
 ];
