@@ -14,6 +14,7 @@ import { smsArtifact } from "./ios/sms.js";
 import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
 import { tccArtifact } from "./ios/tcc.js";
 import { webkitResourceLoadStatisticsArtifact } from "./ios/webkit-resource-load-statistics.js";
+import { whatsappContactsArtifact } from "./ios/whatsapp-contacts.js";
 import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
 
 export const ARTIFACTS: ArtifactDefinition[] = [
@@ -32,4 +33,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   idStatusCacheArtifact,
   whatsappMessagesArtifact,
   tccArtifact,
+  whatsappContactsArtifact,
 ];
