@@ -1,0 +1,45 @@
+/** The detection contract: a named rule over stored artifact records (and indicators), returning findings. */
+import type { ArtifactRecord, ArtifactStatus } from "../artifacts/define.js";
+import type { IndicatorIndex } from "../indicators/indicator-index.js";
+import type { Finding } from "../model/finding.js";
+import type { DeviceInfo, EvidenceKind } from "../readers/types.js";
+
+/** What a detection can look at: records by artifact id, artifact statuses, the source and the indicators. */
+export interface DetectionContext {
+  /** Records of one artifact (empty when it was not present). */
+  records<R = unknown>(artifactId: string): readonly ArtifactRecord<R>[];
+  /** The status of an artifact on this source (undefined when it never ran). */
+  status(artifactId: string): ArtifactStatus | undefined;
+  evidenceKind: EvidenceKind;
+  device: DeviceInfo;
+  /** Loaded indicators; undefined when none were loaded (heuristics still run). */
+  indicators: IndicatorIndex | undefined;
+}
+
+/** A note that a detection could only partly run, for the verdict's "what was not checked". */
+export interface Limitation {
+  rule: string;
+  message: string;
+  /** True when the verdict should become "incomplete" for lack of this source. */
+  important: boolean;
+}
+
+/** The result of one detection. */
+export interface DetectionResult {
+  findings: Finding[];
+  limitations: Limitation[];
+}
+
+/** A named rule, with its own file and tests (STYLE.md: heuristics are small named files). */
+export interface Detection {
+  id: string;
+  title: string;
+  /** Artifact ids it reads. */
+  reads: readonly string[];
+  run(context: DetectionContext): DetectionResult;
+}
+
+/** Identity helper for detection definitions. */
+export function defineDetection(detection: Detection): Detection {
+  return detection;
+}
