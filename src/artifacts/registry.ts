@@ -14,6 +14,7 @@ import { smsArtifact } from "./ios/sms.js";
 import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
 import { tccArtifact } from "./ios/tcc.js";
 import { webkitResourceLoadStatisticsArtifact } from "./ios/webkit-resource-load-statistics.js";
+import { webkitSessionResourceLogArtifact } from "./ios/webkit-session-resource-log.js";
 import { whatsappContactsArtifact } from "./ios/whatsapp-contacts.js";
 import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
 
@@ -22,6 +23,7 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   cacheFilesArtifact,
   safariBrowserStateArtifact,
   webkitResourceLoadStatisticsArtifact,
+  webkitSessionResourceLogArtifact,
   dataUsageArtifact,
   netUsageArtifact,
   osAnalyticsAdDailyArtifact,
