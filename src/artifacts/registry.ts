@@ -1,6 +1,7 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
+import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
 import { idStatusCacheArtifact } from "./ios/idstatuscache.js";
@@ -8,6 +9,7 @@ import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
 import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
 import { preferenceFilesArtifact } from "./ios/preference-files.js";
+import { profileEventsArtifact } from "./ios/profile-events.js";
 import { safariBrowserStateArtifact } from "./ios/safari-browser-state.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
 import { smsArtifact } from "./ios/sms.js";
@@ -36,4 +38,6 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   whatsappMessagesArtifact,
   tccArtifact,
   whatsappContactsArtifact,
+  configurationProfilesArtifact,
+  profileEventsArtifact,
 ];

@@ -1,0 +1,99 @@
+/** Installed configuration profiles: the profile stubs kept by the configuration-profiles daemon (MVT ConfigurationProfiles). */
+import { isPlistDict } from "../../formats/plist-value.js";
+import type { Observable } from "../../model/observable.js";
+import { fromDate } from "../../model/time.js";
+import { defineArtifact } from "../define.js";
+import { cappedText, setDefined } from "./_shared/system.js";
+
+/** One installed configuration profile. */
+export interface ConfigurationProfileRecord {
+  payloadUuid?: string;
+  payloadIdentifier?: string;
+  displayName?: string;
+  organization?: string;
+  description?: string;
+  /** PayloadContent[].PayloadType, in order (e.g. com.apple.notificationsettings, com.apple.vpn.managed). */
+  payloadTypes: string[];
+  /** InstallDate of the stub when present, else the file's creation time (see installedAtSource). */
+  installedAt?: string;
+  installedAtSource?: "InstallDate" | "file_birth";
+  /** Device path of the stub. */
+  file: string;
+  truncated?: string[];
+}
+
+const DIRS = [
+  "/private/var/containers/Shared/SystemGroup/*/Library/ConfigurationProfiles",
+  "/private/var/mobile/Library/ConfigurationProfiles",
+];
+
+/** Installed configuration profiles (VPN, certificates, MDM, notification settings…). */
+export const configurationProfilesArtifact = defineArtifact<ConfigurationProfileRecord>({
+  id: "ios/configuration-profiles",
+  title: "Configuration profiles",
+  description:
+    "Configuration profiles installed on the device; spyware operators have used profiles (known UUIDs, hidden notifications, VPN and certificate payloads) to persist and intercept traffic.",
+  sources: ["ios-backup", "fs-dump"],
+  paths: DIRS.flatMap((dir) => [`${dir}/profile-*.stub`, `${dir}/profile-*.plist`, `${dir}/*.stub`]),
+  iosVersions: "iOS 12–18",
+  input: {
+    kind: "plist",
+    *parse(value, context) {
+      if (!isPlistDict(value)) {
+        context.warn({ code: "CORRUPT", message: "profile stub does not hold a dictionary" });
+        return;
+      }
+      const truncated: string[] = [];
+      const record: ConfigurationProfileRecord = { payloadTypes: [], file: context.file.path };
+      setDefined(record, "payloadUuid", cappedText(value.PayloadUUID, "payloadUuid", truncated));
+      setDefined(
+        record,
+        "payloadIdentifier",
+        cappedText(value.PayloadIdentifier, "payloadIdentifier", truncated),
+      );
+      setDefined(record, "displayName", cappedText(value.PayloadDisplayName, "displayName", truncated));
+      setDefined(record, "organization", cappedText(value.PayloadOrganization, "organization", truncated));
+      setDefined(record, "description", cappedText(value.PayloadDescription, "description", truncated));
+      const content = value.PayloadContent;
+      if (Array.isArray(content)) {
+        for (const payload of content) {
+          const type = isPlistDict(payload)
+            ? cappedText(payload.PayloadType, "payloadTypes", truncated)
+            : undefined;
+          if (type !== undefined) record.payloadTypes.push(type);
+        }
+      }
+      const installed = fromDate(value.InstallDate);
+      if (installed !== undefined) {
+        record.installedAt = installed;
+        record.installedAtSource = "InstallDate";
+      } else if (context.file.birthAt !== undefined) {
+        record.installedAt = context.file.birthAt;
+        record.installedAtSource = "file_birth";
+      }
+      if (truncated.length > 0) record.truncated = [...new Set(truncated)];
+      yield record;
+    },
+  },
+  observables(record) {
+    const out: Observable[] = [];
+    if (record.payloadUuid !== undefined && record.payloadUuid !== "")
+      out.push({ kind: "profile-id", value: record.payloadUuid, field: "payloadUuid" });
+    if (record.payloadIdentifier !== undefined && record.payloadIdentifier !== "")
+      out.push({ kind: "profile-id", value: record.payloadIdentifier, field: "payloadIdentifier" });
+    out.push({ kind: "path", value: record.file, field: "file" });
+    return out;
+  },
+  events(record) {
+    if (record.installedAt === undefined) return [];
+    const name = record.displayName ?? record.payloadIdentifier ?? record.payloadUuid ?? record.file;
+    const types = record.payloadTypes.length === 0 ? "" : ` (${record.payloadTypes.join(", ")})`;
+    return [
+      {
+        at: record.installedAt,
+        event: "profile_installed",
+        description: `Profile ${name} installed${types}`,
+      },
+    ];
+  },
+});
