@@ -1,0 +1,125 @@
+/**
+ * A dump extracted to a folder, walked with lstat: symlinks are listed with their target and never
+ * followed on the host; reads open the file without following links and check that its real
+ * path stays inside the folder.
+ */
+import { constants } from "node:fs";
+import { lstat, open, opendir, readlink, realpath } from "node:fs/promises";
+import { join, sep } from "node:path";
+import { SpyglassError } from "../../errors.js";
+import { fromUnixSeconds } from "../../model/time.js";
+import type { WarningList } from "../../model/warning.js";
+import type { EvidenceEntry } from "../types.js";
+import { type FsDumpBudget, IndexMeter } from "./budget.js";
+import type { DumpBackend, RawMember } from "./source.js";
+
+/** Path of a member relative to the folder, with `/` separators. */
+export interface FolderLocator {
+  relative: string;
+}
+
+/** Reads files of an extracted dump, refusing anything that resolves outside the folder. */
+export class FolderBackend implements DumpBackend<FolderLocator> {
+  private realRoot: string | undefined;
+
+  constructor(private readonly root: string) {}
+
+  async readMember(locator: FolderLocator, entry: EvidenceEntry, maxBytes: number): Promise<Buffer> {
+    const hostPath = join(this.root, ...locator.relative.split("/"));
+    this.realRoot ??= await realpath(this.root);
+    const real = await realpath(hostPath).catch((cause: unknown) => {
+      throw new SpyglassError("IO", `Cannot read ${entry.origin}: ${(cause as Error).message}`, {
+        file: hostPath,
+        cause,
+      });
+    });
+    if (!real.startsWith(this.realRoot + sep)) {
+      throw new SpyglassError("NOT_FOUND", `${entry.origin} resolves outside the dump folder; not read`, {
+        file: hostPath,
+      });
+    }
+    const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile())
+        throw new SpyglassError("UNSUPPORTED", `${entry.origin} is not a regular file`, { file: hostPath });
+      const want = Math.min(stat.size, maxBytes);
+      if (stat.size > maxBytes) {
+        throw new SpyglassError(
+          "BUDGET",
+          `${entry.origin} is ${stat.size} bytes, over the ${maxBytes}-byte budget`,
+          {
+            file: hostPath,
+          },
+        );
+      }
+      const buffer = Buffer.allocUnsafe(want);
+      let filled = 0;
+      while (filled < want) {
+        const { bytesRead } = await handle.read(buffer, filled, want - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === want ? buffer : buffer.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Walks the folder (breadth first, lstat only) and lists every member under it. */
+export async function indexFolder(
+  root: string,
+  options: { budget: FsDumpBudget; warnings: WarningList },
+): Promise<{ members: RawMember<FolderLocator>[]; backend: FolderBackend }> {
+  const members: RawMember<FolderLocator>[] = [];
+  const meter = new IndexMeter(options.budget);
+  const queue: string[] = [""];
+  walk: while (queue.length > 0) {
+    const relative = queue.shift()!;
+    let dir: Awaited<ReturnType<typeof opendir>>;
+    try {
+      dir = await opendir(join(root, ...relative.split("/")));
+    } catch {
+      options.warnings.count("SKIPPED", (n) => `${n} unreadable folder(s) skipped`, relative || root);
+      continue;
+    }
+    for await (const dirent of dir) {
+      const name = relative === "" ? dirent.name : `${relative}/${dirent.name}`;
+      const stat = await lstat(join(root, ...name.split("/")), { bigint: false }).catch(() => undefined);
+      if (stat === undefined) continue;
+      const kind = stat.isFile()
+        ? "file"
+        : stat.isDirectory()
+          ? "directory"
+          : stat.isSymbolicLink()
+            ? "symlink"
+            : "other";
+      const over = meter.count(kind === "file" ? stat.size : 0);
+      if (over !== undefined) {
+        options.warnings.add({ code: "BUDGET", message: over, file: root });
+        break walk;
+      }
+      const member: RawMember<FolderLocator> = {
+        name,
+        kind,
+        size: kind === "file" ? stat.size : 0,
+        mode: stat.mode & 0o7777,
+        uid: stat.uid,
+        gid: stat.gid,
+        present: true,
+        locator: { relative: name },
+      };
+      // Only mtime survives extraction; the folder's ctime and birth time are those of the copy.
+      const modifiedAt = fromUnixSeconds(stat.mtimeMs / 1000);
+      if (modifiedAt !== undefined) member.modifiedAt = modifiedAt;
+      if (kind === "symlink")
+        member.linkTarget = await readlink(join(root, ...name.split("/"))).catch(() => "");
+      if (kind === "directory") queue.push(name);
+      members.push(member);
+    }
+  }
+  return { members, backend: new FolderBackend(root) };
+}

@@ -1,0 +1,544 @@
+import { createHash } from "node:crypto";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import Database from "better-sqlite3";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { isSpyglassError } from "../../errors.js";
+import type { EvidenceSource } from "../types.js";
+import { detectFsDump, openFsDump } from "./index.js";
+import { buildTar, buildZip, type TarSpec, type ZipSpec } from "./test-archives.js";
+
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "spyglass-fsdump-"));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function writeTemp(name: string, bytes: Buffer): Promise<string> {
+  const path = join(work, name);
+  await writeFile(path, bytes);
+  return path;
+}
+
+/** A database in WAL mode whose newest rows live only in the -wal file (read while the writer is open). */
+async function walPair(): Promise<{ db: Buffer; wal: Buffer }> {
+  const dir = await mkdtemp(join(work, "wal-"));
+  const file = join(dir, "store.db");
+  const db = new Database(file);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE apps (id TEXT); INSERT INTO apps VALUES ('com.example.old');");
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.exec("INSERT INTO apps VALUES ('com.example.new1'); INSERT INTO apps VALUES ('com.example.new2');");
+    return { db: await readFile(file), wal: await readFile(`${file}-wal`) };
+  } finally {
+    db.close();
+  }
+}
+
+const SMS = "private/var/mobile/Library/SMS/sms.db";
+const STORE = "private/var/containers/Data/System/ABC/Documents/Persistence/storeSystem.db";
+
+const opened: EvidenceSource[] = [];
+
+afterEach(async () => {
+  for (const source of opened.splice(0)) await source.close();
+});
+
+async function open(path: string, options?: Parameters<typeof openFsDump>[1]): Promise<EvidenceSource> {
+  const source = await openFsDump(path, options);
+  opened.push(source);
+  return source;
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isSpyglassError(error), String(error)).toBe(true);
+  expect((error as { code: string }).code).toBe(code);
+}
+
+describe("tar dumps", () => {
+  it("lists members with device paths, metadata, pax times, GNU long names, links; reads by position", async () => {
+    const longName = `private/var/mobile/Library/${"x".repeat(120)}/long.txt`;
+    const specs: TarSpec[] = [
+      { name: "./", type: "5" },
+      { name: "./private/var/mobile/", type: "5", mode: 0o755, uid: 501, gid: 501 },
+      { name: `./${SMS}`, data: "sms bytes", mtime: 1_600_000_000, uid: 501, gid: 501, mode: 0o644 },
+      {
+        name: "./private/var/mobile/Library/pax.txt",
+        data: "pax",
+        pax: {
+          mtime: "1600000000.5",
+          ctime: "1600000100",
+          atime: "1600000200",
+          "LIBARCHIVE.creationtime": "1500000000",
+        },
+      },
+      { name: `./${longName}`, data: "long", gnuLongName: true },
+      {
+        name: `./private/var/mobile/Library/${"y".repeat(150)}.txt`,
+        data: "paxlong",
+        pax: { path: `./private/var/mobile/Library/${"y".repeat(150)}.txt` },
+      },
+      { name: "./private/var/mobile/Library/hard.db", type: "1", linkName: `./${SMS}` },
+      { name: "./private/var/mobile/Library/link", type: "2", linkName: "SMS/sms.db" },
+      { name: "./var", type: "2", linkName: "private/var" },
+      { name: "./System/Library/CoreServices/SystemVersion.plist", data: "<plist/>" },
+    ];
+    const path = await writeTemp("basic.tar", buildTar(specs));
+    const source = await open(path);
+    expect(source.kind).toBe("fs-dump");
+    const sms = source.get(`/${SMS}`)!;
+    expect(sms).toMatchObject({
+      kind: "file",
+      size: 9,
+      uid: 501,
+      gid: 501,
+      mode: 0o644,
+      modifiedAt: "2020-09-13T12:26:40.000Z",
+      origin: `./${SMS}`,
+      present: true,
+    });
+    expect((await source.read(sms)).toString()).toBe("sms bytes");
+    const pax = source.get("/private/var/mobile/Library/pax.txt")!;
+    expect(pax.modifiedAt).toBe("2020-09-13T12:26:40.500Z");
+    expect(pax.changedAt).toBe("2020-09-13T12:28:20.000Z");
+    expect(pax.birthAt).toBe("2017-07-14T02:40:00.000Z");
+    expect((await source.read(source.get(`/${longName}`)!)).toString()).toBe("long");
+    expect(source.get(`/private/var/mobile/Library/${"y".repeat(150)}.txt`)).toBeDefined();
+    const hard = source.get("/private/var/mobile/Library/hard.db")!;
+    expect(hard).toMatchObject({ kind: "file", size: 9, linkTarget: `/${SMS}` });
+    expect((await source.read(hard)).toString()).toBe("sms bytes");
+    const link = source.get("/private/var/mobile/Library/link")!;
+    expect(link).toMatchObject({ kind: "symlink", linkTarget: "SMS/sms.db" });
+    expect((await source.read(link)).toString()).toBe("sms bytes");
+    expect(source.get("/var")).toMatchObject({ kind: "symlink", linkTarget: "private/var" });
+    expect(source.get("/System/Library/CoreServices/SystemVersion.plist")).toBeDefined();
+    // Parents that the archive does not list are synthesised.
+    expect(source.get("/private/var/mobile/Library/SMS")).toMatchObject({ kind: "directory" });
+    expect(source.glob("/private/var/mobile/Library/*/sms.db").map((e) => e.path)).toEqual([`/${SMS}`]);
+    expect(
+      source
+        .glob("/private/var/**/*.db")
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(["/private/var/mobile/Library/hard.db", `/${SMS}`].sort());
+    await expectCode(source.read(source.get("/private/var/mobile")!), "UNSUPPORTED");
+    await expectCode(source.read(sms, { maxBytes: 4 }), "BUDGET");
+    await source.close();
+  });
+
+  it("detects a filesystem1/ prefix and a data-partition root (filesystem2/mobile…)", async () => {
+    const prefixed = await writeTemp(
+      "prefixed.tar",
+      buildTar([
+        { name: `filesystem1/${SMS}`, data: "a" },
+        { name: "filesystem1/private/var/mobile/Library/x", data: "b" },
+        { name: "other/readme.txt", data: "c" },
+      ]),
+    );
+    const one = await open(prefixed);
+    expect(one.get(`/${SMS}`)).toBeDefined();
+    expect(one.warnings).toContainEqual(expect.objectContaining({ code: "SKIPPED", count: 1 }));
+    const data = await writeTemp(
+      "data.tar",
+      buildTar([
+        { name: "filesystem2/mobile/Library/SMS/sms.db", data: "a" },
+        { name: "filesystem2/wireless/Library/Preferences/com.apple.commcenter.plist", data: "b" },
+      ]),
+    );
+    const two = await open(data);
+    expect(two.get(`/${SMS}`)).toBeDefined();
+    expect(two.get("/private/var/wireless/Library/Preferences/com.apple.commcenter.plist")).toBeDefined();
+    const bareVar = await writeTemp(
+      "var.tar",
+      buildTar([{ name: "var/mobile/Library/SMS/sms.db", data: "a" }]),
+    );
+    expect((await open(bareVar)).get(`/${SMS}`)).toBeDefined();
+  });
+
+  it("refuses ../ members and escaping links with counted UNSAFE_PATH warnings, and never reads the host", async () => {
+    const path = await writeTemp(
+      "evil.tar",
+      buildTar([
+        { name: `./${SMS}`, data: "ok" },
+        { name: "../../etc/passwd", data: "root:x:0:0" },
+        { name: "./private/var/../../../etc/shadow", data: "x" },
+        { name: "./private/var/mobile/escape", type: "2", linkName: "../../../../../../../etc/passwd" },
+        { name: "./private/var/mobile/abs", type: "2", linkName: "/etc/passwd" },
+        { name: "./private/var/mobile/hard", type: "1", linkName: "../../etc/passwd" },
+      ]),
+    );
+    const source = await open(path);
+    const paths = [...source.entries()].map((e) => e.path);
+    expect(paths.some((p) => p.includes("passwd") && p !== "/private/var/mobile/abs")).toBe(false);
+    expect(paths).not.toContain("/private/var/mobile/escape");
+    const unsafe = source.warnings.filter((w) => w.code === "UNSAFE_PATH");
+    expect(unsafe.reduce((n, w) => n + (w.count ?? 1), 0)).toBe(4);
+    // An absolute link is a device path: it resolves inside the dump (which has no /etc/passwd), never on the host.
+    const abs = source.get("/private/var/mobile/abs")!;
+    expect(abs.linkTarget).toBe("/etc/passwd");
+    await expectCode(source.read(abs), "NOT_FOUND");
+  });
+
+  it("keeps the members before a truncation and marks the cut one absent", async () => {
+    const full = buildTar([
+      { name: `./${SMS}`, data: "first" },
+      { name: "./private/var/mobile/big.bin", data: Buffer.alloc(5000, 7) },
+    ]);
+    const path = await writeTemp("truncated.tar", full.subarray(0, 512 * 3 + 100));
+    const source = await open(path);
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("first");
+    expect(source.get("/private/var/mobile/big.bin")!.present).toBe(false);
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "CORRUPT" }));
+    const headerCut = await writeTemp("cut-header.tar", full.subarray(0, 512 * 2 + 200));
+    const cut = await open(headerCut);
+    expect(cut.get(`/${SMS}`)).toBeDefined();
+    expect(cut.warnings.some((w) => w.code === "CORRUPT" && /truncated/.test(w.message))).toBe(true);
+  });
+
+  it("rejects garbage that is not a dump", async () => {
+    await expectCode(
+      open(await writeTemp("garbage.bin", Buffer.from("hello world, not an archive"))),
+      "UNSUPPORTED",
+    );
+    await expectCode(open(join(work, "missing.tar")), "NOT_FOUND");
+    await expectCode(
+      open(await writeTemp("not-ios.tar", buildTar([{ name: "home/user/notes.txt", data: "x" }]))),
+      "UNSUPPORTED",
+    );
+  });
+
+  it("stops at the entry budget with a warning", async () => {
+    const specs = Array.from({ length: 20 }, (_, i) => ({ name: `./private/var/mobile/f${i}`, data: "x" }));
+    const source = await open(await writeTemp("many.tar", buildTar(specs)), { budget: { maxEntries: 10 } });
+    expect([...source.entries()].filter((e) => e.kind === "file")).toHaveLength(10);
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "BUDGET" }));
+  });
+
+  it("lists sparse members without data, with a warning", async () => {
+    const path = await writeTemp(
+      "sparse.tar",
+      buildTar([
+        { name: `./${SMS}`, data: "a" },
+        {
+          name: "./private/var/mobile/sparse",
+          data: "zz",
+          pax: { "GNU.sparse.major": "1", "GNU.sparse.minor": "0" },
+        },
+      ]),
+    );
+    const source = await open(path);
+    expect(source.get("/private/var/mobile/sparse")!.present).toBe(false);
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "SKIPPED", count: 1 }));
+  });
+});
+
+describe("tar.gz dumps", () => {
+  it("keeps retained members in memory and re-streams the others", async () => {
+    const specs: TarSpec[] = [
+      { name: `filesystem1/${SMS}`, data: "kept" },
+      { name: "filesystem1/private/var/mobile/Library/other.bin", data: Buffer.alloc(100_000, 3) },
+      { name: "filesystem1/private/var/mobile/Library/last.txt", data: "last" },
+    ];
+    const path = await writeTemp("dump.tar.gz", gzipSync(buildTar(specs)));
+    const retained: string[] = [];
+    const source = await open(path, {
+      retain: (p) => {
+        retained.push(p);
+        return p === `/${SMS}`;
+      },
+    });
+    expect(retained).toContain(`/${SMS}`);
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("kept");
+    expect((await source.read(source.get("/private/var/mobile/Library/last.txt")!)).toString()).toBe("last");
+    expect(
+      (await source.read(source.get("/private/var/mobile/Library/other.bin")!)).equals(
+        Buffer.alloc(100_000, 3),
+      ),
+    ).toBe(true);
+  });
+
+  it("keeps what came before a truncated gzip stream", async () => {
+    const gz = gzipSync(
+      buildTar([
+        { name: `./${SMS}`, data: "first" },
+        {
+          name: "./private/var/mobile/noise.bin",
+          data: Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251)),
+        },
+      ]),
+    );
+    const source = await open(await writeTemp("cut.tgz", gz.subarray(0, Math.floor(gz.length / 2))), {
+      retain: () => true,
+    });
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("first");
+    expect(source.warnings.some((w) => w.code === "CORRUPT")).toBe(true);
+  });
+});
+
+describe("zip dumps", () => {
+  const files: ZipSpec[] = [
+    { name: "/private/var/mobile/", mode: 0o040755 },
+    { name: `/${SMS}`, data: "sms bytes", mode: 0o100644, unixTimes: { mtime: 1_600_000_000 } },
+    {
+      name: "/private/var/mobile/stored.txt",
+      data: "stored",
+      method: 0,
+      ntfs: { mtime: 1_600_000_000, atime: 1_600_000_100, crtime: 1_500_000_000 },
+    },
+    { name: "/private/var/mobile/dos.txt", data: "dos time" },
+    { name: "/private/var/mobile/link", data: "Library/SMS/sms.db", mode: 0o120777, method: 0 },
+  ];
+
+  for (const zip64 of [false, true]) {
+    it(`lists and reads members (${zip64 ? "ZIP64" : "classic"} records)`, async () => {
+      const source = await open(await writeTemp(`basic${zip64 ? "64" : ""}.zip`, buildZip(files, { zip64 })));
+      const sms = source.get(`/${SMS}`)!;
+      expect(sms).toMatchObject({
+        kind: "file",
+        size: 9,
+        mode: 0o644,
+        modifiedAt: "2020-09-13T12:26:40.000Z",
+      });
+      expect((await source.read(sms)).toString()).toBe("sms bytes");
+      const stored = source.get("/private/var/mobile/stored.txt")!;
+      expect(stored).toMatchObject({
+        modifiedAt: "2020-09-13T12:26:40.000Z",
+        birthAt: "2017-07-14T02:40:00.000Z",
+      });
+      expect((await source.read(stored)).toString()).toBe("stored");
+      // DOS time has no zone: read as UTC.
+      expect(source.get("/private/var/mobile/dos.txt")!.modifiedAt).toBe("2023-01-08T12:00:00.000Z");
+      expect(source.get("/private/var/mobile")).toMatchObject({ kind: "directory", mode: 0o755 });
+      const link = source.get("/private/var/mobile/link")!;
+      expect(link).toMatchObject({ kind: "symlink", linkTarget: "Library/SMS/sms.db" });
+      expect((await source.read(link)).toString()).toBe("sms bytes");
+      await source.close();
+    });
+  }
+
+  it("handles data prepended to the archive", async () => {
+    const source = await open(
+      await writeTemp("sfx.zip", buildZip(files, { prepend: Buffer.alloc(1000, 0x90) })),
+    );
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("sms bytes");
+  });
+
+  it("refuses a zip bomb by ratio, and one that lies about its size stops inflating", async () => {
+    const zeros = Buffer.alloc(64 * 1024 * 1024);
+    const bomb = await writeTemp("bomb.zip", buildZip([{ name: `/${SMS}`, data: zeros }]));
+    const source = await open(bomb);
+    await expectCode(source.read(source.get(`/${SMS}`)!), "BUDGET");
+    const liar = await writeTemp(
+      "liar.zip",
+      buildZip([{ name: `/${SMS}`, data: Buffer.alloc(4 * 1024 * 1024), declaredSize: 10_000 }]),
+    );
+    const lying = await open(liar);
+    expect(lying.get(`/${SMS}`)!.size).toBe(10_000);
+    const error = await lying.read(lying.get(`/${SMS}`)!).catch((e: unknown) => e);
+    expect(isSpyglassError(error, "CORRUPT")).toBe(true);
+    expect((error as Error).message).toMatch(/beyond its declared/);
+  });
+
+  it("refuses a central directory that claims 10 million entries", async () => {
+    const claim = await writeTemp(
+      "claim.zip",
+      buildZip([{ name: `/${SMS}`, data: "x" }], { claimEntries: 10_000_000, zip64: true }),
+    );
+    await expectCode(open(claim), "BUDGET");
+    const small = await writeTemp(
+      "claim-small.zip",
+      buildZip([{ name: `/${SMS}`, data: "x" }], { claimEntries: 60_000 }),
+    );
+    await expectCode(open(small), "CORRUPT");
+  });
+
+  it("rejects truncated and garbage zips", async () => {
+    const whole = buildZip(files);
+    await expectCode(open(await writeTemp("trunc.zip", whole.subarray(0, whole.length - 30))), "CORRUPT");
+    const garbage = Buffer.concat([Buffer.from("PK\x03\x04"), Buffer.alloc(200, 0x41)]);
+    await expectCode(open(await writeTemp("garbage.zip", garbage)), "CORRUPT");
+    // A sound directory pointing at a mangled member: listing works, reading fails cleanly.
+    const mangled = Buffer.from(whole);
+    mangled.fill(0x41, 40, 60);
+    const source = await open(await writeTemp("mangled.zip", mangled));
+    const error = await source.read(source.get(`/${SMS}`)!).catch((e: unknown) => e);
+    expect(isSpyglassError(error, "CORRUPT")).toBe(true);
+  });
+
+  it("reports a CRC mismatch as a warning", async () => {
+    const zip = buildZip([{ name: `/${SMS}`, data: "abcdef", method: 0 }]);
+    const at = zip.indexOf("abcdef");
+    zip.write("abcdeX", at);
+    const source = await open(await writeTemp("crc.zip", zip));
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("abcdeX");
+    expect(source.warnings).toContainEqual(
+      expect.objectContaining({ code: "CORRUPT", message: expect.stringMatching(/CRC/) }),
+    );
+  });
+});
+
+describe("openDatabase applies the -wal sidecar", () => {
+  it("in tar, tar.gz, zip and folder dumps", async () => {
+    const { db, wal } = await walPair();
+    const tar = buildTar([
+      { name: `./${STORE}`, data: db },
+      { name: `./${STORE}-wal`, data: wal },
+    ]);
+    const zip = buildZip([
+      { name: `/${STORE}`, data: db },
+      { name: `/${STORE}-wal`, data: wal },
+    ]);
+    const folder = join(work, "wal-folder");
+    await mkdir(join(folder, STORE, ".."), { recursive: true });
+    await writeFile(join(folder, STORE), db);
+    await writeFile(join(folder, `${STORE}-wal`), wal);
+    const inputs = [
+      await writeTemp("wal.tar", tar),
+      await writeTemp("wal.tgz", gzipSync(tar)),
+      await writeTemp("wal.zip", zip),
+      folder,
+    ];
+    for (const input of inputs) {
+      const source = await open(input, { retain: () => false });
+      const opened = await source.openDatabase(source.get(`/${STORE}`)!);
+      const rows = opened.db.prepare("SELECT id FROM apps ORDER BY rowid").all() as Array<{ id: string }>;
+      expect(
+        rows.map((r) => r.id),
+        input,
+      ).toEqual(["com.example.old", "com.example.new1", "com.example.new2"]);
+      expect(opened.walFramesApplied).toBeGreaterThan(0);
+      opened.db.close();
+      await source.close();
+    }
+  });
+});
+
+async function treeFingerprint(root: string): Promise<string> {
+  const hash = createHash("sha256");
+  const walk = async (dir: string): Promise<void> => {
+    for (const name of (await readdir(dir)).sort()) {
+      const path = join(dir, name);
+      const info = await lstat(path);
+      hash.update(`${path}\0${info.mode}\0${info.size}\0${info.mtimeMs}\n`);
+      if (info.isSymbolicLink()) hash.update(await readlink(path));
+      else if (info.isDirectory()) await walk(path);
+      else hash.update(await readFile(path));
+    }
+  };
+  await walk(root);
+  return hash.digest("hex");
+}
+
+describe("folder dumps", () => {
+  it("walks with lstat, maps paths, reports links, never follows them out of the folder", async () => {
+    const root = join(work, "evidence");
+    const dump = join(root, "filesystem1");
+    await mkdir(join(dump, "private/var/mobile/Library/SMS"), { recursive: true });
+    await writeFile(join(dump, SMS), "sms bytes");
+    await utimes(join(dump, SMS), 1_600_000_000, 1_600_000_000);
+    await writeFile(join(root, "secret.txt"), "outside");
+    await symlink("/etc/passwd", join(dump, "private/var/mobile/abs"));
+    await symlink("../../../../../secret.txt", join(dump, "private/var/mobile/escape"));
+    await symlink("Library/SMS/sms.db", join(dump, "private/var/mobile/inside"));
+    await symlink(join(root, "secret.txt"), join(dump, "private/var/mobile/host-abs"));
+    const before = await treeFingerprint(root);
+
+    expect(await detectFsDump(root)).toBe(true);
+    const source = await open(root);
+    const sms = source.get(`/${SMS}`)!;
+    expect(sms).toMatchObject({
+      kind: "file",
+      size: 9,
+      modifiedAt: "2020-09-13T12:26:40.000Z",
+      origin: `filesystem1/${SMS}`,
+    });
+    expect((await source.read(sms)).toString()).toBe("sms bytes");
+    expect((await source.read(source.get("/private/var/mobile/inside")!)).toString()).toBe("sms bytes");
+    expect(source.get("/private/var/mobile/escape")).toBeUndefined();
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "UNSAFE_PATH" }));
+    for (const link of ["/private/var/mobile/abs", "/private/var/mobile/host-abs"]) {
+      const entry = source.get(link)!;
+      expect(entry.kind).toBe("symlink");
+      await expectCode(source.read(entry), "NOT_FOUND");
+    }
+    await source.openDatabase(sms).then(
+      (opened) => opened.db.close(),
+      () => undefined,
+    );
+    await source.close();
+    expect(await treeFingerprint(root)).toBe(before);
+  });
+
+  it("leaves archives untouched and writes nothing beside them", async () => {
+    const dir = await mkdtemp(join(work, "untouched-"));
+    const { db, wal } = await walPair();
+    await writeFile(
+      join(dir, "d.tar"),
+      buildTar([
+        { name: `./${STORE}`, data: db },
+        { name: `./${STORE}-wal`, data: wal },
+      ]),
+    );
+    await writeFile(
+      join(dir, "d.zip"),
+      buildZip([
+        { name: `/${STORE}`, data: db },
+        { name: `/${STORE}-wal`, data: wal },
+      ]),
+    );
+    await writeFile(join(dir, "d.tgz"), gzipSync(await readFile(join(dir, "d.tar"))));
+    const before = await treeFingerprint(dir);
+    for (const name of ["d.tar", "d.zip", "d.tgz"]) {
+      const source = await open(join(dir, name));
+      for (const entry of source.entries()) if (entry.kind === "file") await source.read(entry);
+      (await source.openDatabase(source.get(`/${STORE}`)!)).db.close();
+      await source.close();
+    }
+    expect(await treeFingerprint(dir)).toBe(before);
+  });
+});
+
+describe("detectFsDump", () => {
+  it("recognises dumps by layout and magic bytes, and turns down everything else", async () => {
+    const tar = buildTar([{ name: `./${SMS}`, data: "a" }]);
+    expect(await detectFsDump(await writeTemp("detect.tar", tar))).toBe(true);
+    expect(await detectFsDump(await writeTemp("detect.tgz", gzipSync(tar)))).toBe(true);
+    expect(
+      await detectFsDump(
+        await writeTemp("detect.zip", buildZip([{ name: `filesystem2/${SMS}`, data: "a" }])),
+      ),
+    ).toBe(true);
+    const sysdiagnose = buildTar([
+      { name: "sysdiagnose_2024.01.01_iPhone/logs/MobileInstallation/mobile_installation.log.0", data: "x" },
+      { name: "sysdiagnose_2024.01.01_iPhone/ps.txt", data: "x" },
+    ]);
+    expect(await detectFsDump(await writeTemp("sysdiagnose.tar.gz", gzipSync(sysdiagnose)))).toBe(false);
+    expect(await detectFsDump(await writeTemp("text.txt", Buffer.from("plain text")))).toBe(false);
+    expect(await detectFsDump(join(work, "nope"))).toBe(false);
+    const empty = await mkdtemp(join(work, "empty-"));
+    expect(await detectFsDump(empty)).toBe(false);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * Full file-system dumps of an iPhone: a folder, .tar, .tar.gz/.tgz or .zip holding the device's
+ * tree (see layout.ts for the layouts and how paths become device paths), read without extracting.
+ */
+import { open, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { SpyglassError } from "../../errors.js";
+import { looksLikeTarHeader, walkTar } from "../../formats/tar.js";
+import { EOCD_SEARCH_BYTES, findZipEnd } from "../../formats/zip.js";
+import { WarningList } from "../../model/warning.js";
+import type { EvidenceSource } from "../types.js";
+import { DEFAULT_FS_DUMP_BUDGET, type FsDumpBudget } from "./budget.js";
+import { FileByteReader, readAt, StreamByteReader } from "./byte-reader.js";
+import { indexFolder } from "./folder-backend.js";
+import { LayoutVotes, normalizeMemberName } from "./layout.js";
+import { artifactRetainPredicate } from "./retain.js";
+import { buildDumpSource } from "./source.js";
+import { indexTar, type TarLocator } from "./tar-backend.js";
+import { indexZip } from "./zip-backend.js";
+
+export { DEFAULT_FS_DUMP_BUDGET, type FsDumpBudget } from "./budget.js";
+
+/** Options of `openFsDump`. */
+export interface FsDumpOptions {
+  /**
+   * For .tar.gz only: device paths whose data is kept in memory during the indexing pass. Other
+   * files are read by decompressing the archive again. Default: every file a registered
+   * artifact reads, plus `-wal` sidecars.
+   */
+  retain?: (devicePath: string) => boolean;
+  budget?: Partial<FsDumpBudget>;
+}
+
+/** The container format of a dump. */
+export type FsDumpFormat = "folder" | "tar" | "tar.gz" | "zip";
+
+/** Recognises the container by magic bytes (or a folder), without judging its contents. */
+export async function sniffDumpFormat(path: string): Promise<FsDumpFormat | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) return undefined;
+  if (info.isDirectory()) return "folder";
+  if (!info.isFile()) return undefined;
+  const handle = await open(path, "r");
+  try {
+    const head = await readAt(handle, 0, 512);
+    if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return "zip";
+    if (head.length >= 22 && head.readUInt32LE(0) === 0x06054b50) return "zip";
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "tar.gz";
+    if (looksLikeTarHeader(head)) return "tar";
+    // A zip with data in front of it (self-extractor) is recognised by its end record.
+    const tailStart = Math.max(0, info.size - EOCD_SEARCH_BYTES);
+    if (findZipEnd(await readAt(handle, tailStart, info.size - tailStart), tailStart) !== undefined)
+      return "zip";
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Opens a file-system dump as an EvidenceSource (kind "fs-dump"). */
+export async function openFsDump(path: string, options: FsDumpOptions = {}): Promise<EvidenceSource> {
+  const budget: FsDumpBudget = { ...DEFAULT_FS_DUMP_BUDGET, ...options.budget };
+  const warnings = new WarningList();
+  const format = await sniffDumpFormat(path);
+  if (format === undefined) {
+    const exists = await stat(path).then(
+      () => true,
+      () => false,
+    );
+    throw new SpyglassError(
+      exists ? "UNSUPPORTED" : "NOT_FOUND",
+      exists ? "Not a file-system dump (not a folder, tar, tar.gz or zip)" : "Evidence path not found",
+      { file: path },
+    );
+  }
+  const sourceOptions = { warnings, budget };
+  try {
+    if (format === "folder") {
+      const { members, backend } = await indexFolder(path, sourceOptions);
+      return buildDumpSource(path, members, backend, sourceOptions).source;
+    }
+    if (format === "zip") {
+      const { members, backend } = await indexZip(path, sourceOptions);
+      try {
+        return buildDumpSource(path, members, backend, sourceOptions).source;
+      } catch (error) {
+        await backend.close();
+        throw error;
+      }
+    }
+    const retain = options.retain ?? artifactRetainPredicate();
+    const gzip = format === "tar.gz";
+    const { members, backend } = await indexTar(path, { gzip, budget, warnings, retain });
+    try {
+      const built = buildDumpSource<TarLocator>(path, members, backend, sourceOptions);
+      if (gzip) {
+        const keep = new Set<number>();
+        for (const item of built.index.items()) {
+          if (item.locator !== undefined && "member" in item.locator && retain(item.entry.path)) {
+            keep.add(item.locator.member.dataOffset);
+          }
+        }
+        backend.prune(keep);
+      }
+      return built.source;
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
+  } catch (error) {
+    if (error instanceof SpyglassError) throw error;
+    throw new SpyglassError("IO", `Cannot read ${path}: ${(error as Error).message}`, {
+      file: path,
+      cause: error,
+    });
+  }
+}
+
+/** Headers or names looked at by `detectFsDump` before it gives up. */
+const SNIFF_MEMBERS = 20_000;
+const SNIFF_MILLIS = 3_000;
+
+/** Cheap check for the scan command: is this a folder or archive holding an iOS file system? */
+export async function detectFsDump(path: string): Promise<boolean> {
+  const format = await sniffDumpFormat(path).catch(() => undefined);
+  if (format === undefined) return false;
+  try {
+    if (format === "folder") return await folderLooksLikeDump(path);
+    const votes = new LayoutVotes();
+    const names = format === "zip" ? zipNames(path) : tarNames(path, format === "tar.gz");
+    let seen = 0;
+    const startedAt = Date.now();
+    for await (const name of names) {
+      const normalized = normalizeMemberName(name);
+      if (!("unsafe" in normalized) && normalized.path !== "") {
+        votes.add(normalized.path);
+        if (/(^|\/)private\/var(\/|$)/.test(normalized.path)) return true;
+      }
+      seen += 1;
+      if (seen >= SNIFF_MEMBERS || Date.now() - startedAt > SNIFF_MILLIS) break;
+    }
+    return votes.result() !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+async function folderLooksLikeDump(path: string): Promise<boolean> {
+  const { readdir } = await import("node:fs/promises");
+  const check = async (dir: string): Promise<boolean> => {
+    if (await isDir(join(dir, "private", "var"))) return true;
+    const votes = new LayoutVotes();
+    for (const child of await readdir(dir).catch(() => [] as string[])) {
+      votes.add(child);
+      if (child === "var")
+        for (const grandchild of await readdir(join(dir, child)).catch(() => [] as string[]))
+          votes.add(`var/${grandchild}`);
+    }
+    return votes.result() !== undefined;
+  };
+  if (await check(path)) return true;
+  const children = await readdir(path, { withFileTypes: true });
+  const folders = children.filter((child) => child.isDirectory());
+  for (const folder of folders.slice(0, 16)) if (await check(join(path, folder.name))) return true;
+  return false;
+}
+
+async function* tarNames(path: string, gzip: boolean): AsyncGenerator<string> {
+  if (gzip) {
+    const { createReadStream } = await import("node:fs");
+    const { createGunzip } = await import("node:zlib");
+    const { pipeline } = await import("node:stream");
+    const file = createReadStream(path);
+    const gunzip = createGunzip();
+    const stream = pipeline(file, gunzip, () => {});
+    try {
+      const walk = walkTar(new StreamByteReader(stream as AsyncIterable<Buffer>), {
+        budget: DEFAULT_FS_DUMP_BUDGET,
+        onProblem() {},
+      });
+      for await (const item of walk) yield item.member.name;
+    } finally {
+      file.destroy();
+      gunzip.destroy();
+    }
+    return;
+  }
+  const handle = await open(path, "r");
+  try {
+    const reader = new FileByteReader(handle, (await handle.stat()).size);
+    for await (const item of walkTar(reader, { budget: DEFAULT_FS_DUMP_BUDGET, onProblem() {} })) {
+      yield item.member.name;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* zipNames(path: string): AsyncGenerator<string> {
+  const warnings = new WarningList();
+  const { members, backend } = await indexZip(path, {
+    budget: { ...DEFAULT_FS_DUMP_BUDGET, maxEntries: DEFAULT_FS_DUMP_BUDGET.maxEntries },
+    warnings,
+  });
+  await backend.close();
+  for (const member of members) yield member.name;
+}

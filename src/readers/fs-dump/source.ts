@@ -1,0 +1,280 @@
+/** Turns the members a dump backend listed into an EvidenceSource: layout, device paths, links, safety checks. */
+import { SpyglassError } from "../../errors.js";
+import type { Warning, WarningList } from "../../model/warning.js";
+import { type OpenedDatabase, openSqliteImage } from "../../sqlite/open.js";
+import type { DeviceInfo, EvidenceEntry, EvidenceSource } from "../types.js";
+import { EntryIndex, type IndexedEntry } from "./entry-index.js";
+import {
+  type DumpLayout,
+  LayoutVotes,
+  normalizeMemberName,
+  resolveLinkTarget,
+  toDevicePath,
+} from "./layout.js";
+
+/** A member as a backend lists it, before its device path is known. */
+export interface RawMember<L> {
+  /** The name as stored (archive member name, or path relative to the folder). */
+  name: string;
+  kind: "file" | "directory" | "symlink" | "hardlink" | "other";
+  size: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  birthAt?: string;
+  modifiedAt?: string;
+  changedAt?: string;
+  /** Symlink target as stored, or the member name a hard link points to. */
+  linkTarget?: string;
+  present: boolean;
+  locator: L;
+}
+
+/** Reads member bytes for a source; the only part that differs between folders, tar and zip. */
+export interface DumpBackend<L> {
+  readMember(locator: L, entry: EvidenceEntry, maxBytes: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** Where an indexed entry's bytes come from. */
+export type DumpLocator<L> = { member: L } | { hardlink: string };
+
+/** Budgets that apply when reading from a built source. */
+export interface SourceBudget {
+  /** Default and largest `read()` size. */
+  maxFileBytes: number;
+  /** Symlinks followed for one read. */
+  maxLinkHops: number;
+}
+
+/** The built source plus its index (for backends that prune retained data afterwards). */
+export interface BuiltSource<L> {
+  source: EvidenceSource;
+  index: EntryIndex<DumpLocator<L>>;
+  layout: DumpLayout;
+}
+
+/** Builds the EvidenceSource from listed members; throws UNSUPPORTED when nothing looks like an iOS file system. */
+export function buildDumpSource<L>(
+  input: string,
+  members: readonly RawMember<L>[],
+  backend: DumpBackend<L>,
+  options: { warnings: WarningList; budget: SourceBudget; layout?: DumpLayout },
+): BuiltSource<L> {
+  const warnings = options.warnings;
+  const normalized: Array<{ path: string; absolute: boolean } | undefined> = [];
+  const votes = new LayoutVotes();
+  for (const member of members) {
+    const name = normalizeMemberName(member.name);
+    if ("unsafe" in name) {
+      warnings.count(
+        "UNSAFE_PATH",
+        (n) => `${n} member(s) with '..' in their path refused (they would escape the dump root)`,
+        member.name,
+      );
+      normalized.push(undefined);
+      continue;
+    }
+    normalized.push(name);
+    if (name.path !== "") votes.add(name.path);
+  }
+  const layout = options.layout ?? votes.result();
+  if (layout === undefined) {
+    throw new SpyglassError("UNSUPPORTED", "Not a file-system dump: no private/var tree found", {
+      file: input,
+      hint: "A dump holds private/var/… at its root or under one folder such as filesystem1/",
+    });
+  }
+
+  const index = new EntryIndex<DumpLocator<L>>();
+  const hardlinks: Array<{ item: IndexedEntry<DumpLocator<L>>; target: string }> = [];
+  members.forEach((member, i) => {
+    const name = normalized[i];
+    if (name === undefined) return;
+    const path = toDevicePath(name.path, layout, member.kind === "symlink");
+    if (path === "") return;
+    if (path === undefined) {
+      if (name.absolute) {
+        warnings.count(
+          "UNSAFE_PATH",
+          (n) => `${n} absolute member path(s) outside the dump root refused`,
+          member.name,
+        );
+      } else {
+        warnings.count("SKIPPED", (n) => `${n} member(s) outside the dump root skipped`, member.name);
+      }
+      return;
+    }
+    if (member.kind === "other") {
+      warnings.count("SKIPPED", (n) => `${n} special file(s) (device, fifo) skipped`, member.name);
+      return;
+    }
+    const entry: EvidenceEntry = {
+      path,
+      kind: member.kind === "hardlink" ? "file" : member.kind,
+      size: member.kind === "file" ? member.size : 0,
+      origin: member.name,
+      present: member.present,
+    };
+    if (member.mode !== undefined) entry.mode = member.mode;
+    if (member.uid !== undefined) entry.uid = member.uid;
+    if (member.gid !== undefined) entry.gid = member.gid;
+    if (member.birthAt !== undefined) entry.birthAt = member.birthAt;
+    if (member.modifiedAt !== undefined) entry.modifiedAt = member.modifiedAt;
+    if (member.changedAt !== undefined) entry.changedAt = member.changedAt;
+    if (member.kind === "symlink") {
+      const target = member.linkTarget ?? "";
+      entry.linkTarget = target;
+      if (resolveLinkTarget(path, target) === undefined) {
+        warnings.count(
+          "UNSAFE_PATH",
+          (n) => `${n} symlink(s) pointing above the dump root refused`,
+          `${member.name} -> ${target}`,
+        );
+        return;
+      }
+      if (layout.mount !== "/" && target.startsWith("/") && !target.startsWith(layout.mount)) {
+        // Listed (the link is evidence) but it can never be followed: its target is not in this dump.
+        warnings.count(
+          "UNSAFE_PATH",
+          (n) => `${n} symlink(s) pointing outside the dump; they are listed but not followed`,
+          `${member.name} -> ${target}`,
+        );
+      }
+    }
+    let locator: DumpLocator<L> = { member: member.locator };
+    if (member.kind === "hardlink") {
+      const targetName = normalizeMemberName(member.linkTarget ?? "");
+      const targetPath = "unsafe" in targetName ? undefined : toDevicePath(targetName.path, layout, false);
+      if (targetPath === undefined || targetPath === "") {
+        warnings.count(
+          "UNSAFE_PATH",
+          (n) => `${n} hard link(s) to a member outside the dump root refused`,
+          `${member.name} -> ${member.linkTarget ?? ""}`,
+        );
+        return;
+      }
+      locator = { hardlink: targetPath };
+      entry.linkTarget = targetPath;
+    }
+    const item: IndexedEntry<DumpLocator<L>> = { entry, locator };
+    if (!index.add(item)) {
+      warnings.count("SKIPPED", (n) => `${n} duplicate member(s) skipped (the first one is kept)`, path);
+      return;
+    }
+    if (member.kind === "hardlink")
+      if ("hardlink" in locator) hardlinks.push({ item, target: locator.hardlink });
+  });
+  for (const { item, target } of hardlinks) {
+    const found = index.lookup(target);
+    if (
+      found === undefined ||
+      found.entry.kind !== "file" ||
+      found.locator === undefined ||
+      "hardlink" in found.locator
+    ) {
+      item.entry.present = false;
+      warnings.count(
+        "MISSING_PAYLOAD",
+        (n) => `${n} hard link(s) whose target is not in the dump`,
+        item.entry.path,
+      );
+      continue;
+    }
+    item.entry.size = found.entry.size;
+    item.entry.present = found.entry.present;
+    item.locator = found.locator;
+  }
+
+  const resolve = (path: string): IndexedEntry<DumpLocator<L>> | undefined => {
+    let parts = path.split("/").filter(Boolean);
+    let hops = 0;
+    let current = "";
+    for (let i = 0; i < parts.length; ) {
+      const next = `${current}/${parts[i]}`;
+      const item = index.lookup(next);
+      if (item?.entry.kind === "symlink") {
+        hops += 1;
+        const target = resolveLinkTarget(next, item.entry.linkTarget ?? "");
+        if (hops > options.budget.maxLinkHops || target === undefined) return undefined;
+        parts = [...target.split("/").filter(Boolean), ...parts.slice(i + 1)];
+        current = "";
+        i = 0;
+        continue;
+      }
+      if (item === undefined) return undefined;
+      current = next;
+      i += 1;
+    }
+    return index.lookup(current);
+  };
+
+  const readItem = async (entry: EvidenceEntry, maxBytes: number): Promise<Buffer> => {
+    const item = resolve(entry.path);
+    if (item === undefined) {
+      throw new SpyglassError(
+        "NOT_FOUND",
+        `${entry.path} is not in the dump (or is a link leading outside it)`,
+        {
+          file: entry.path,
+        },
+      );
+    }
+    const found = item.entry;
+    if (found.kind !== "file") {
+      throw new SpyglassError("UNSUPPORTED", `${entry.path} is a ${found.kind}, not a file`, {
+        file: entry.path,
+      });
+    }
+    if (!found.present || item.locator === undefined || "hardlink" in item.locator) {
+      throw new SpyglassError("NOT_FOUND", `${entry.path}: its payload is not in the dump`, {
+        file: entry.path,
+      });
+    }
+    if (found.size > maxBytes) {
+      throw new SpyglassError(
+        "BUDGET",
+        `${entry.path} is ${found.size} bytes, over the ${maxBytes}-byte read budget`,
+        {
+          file: entry.path,
+        },
+      );
+    }
+    return backend.readMember(item.locator.member, found, maxBytes);
+  };
+
+  const source: EvidenceSource = {
+    kind: "fs-dump",
+    input,
+    device: {} as DeviceInfo,
+    warnings: warnings.items as Warning[],
+    entries: () => index.entries(),
+    get: (path) => index.lookup(path)?.entry,
+    glob: (pattern) => index.glob(pattern),
+    read: (entry, readOptions) =>
+      readItem(
+        entry,
+        Math.min(readOptions?.maxBytes ?? options.budget.maxFileBytes, options.budget.maxFileBytes),
+      ),
+    async openDatabase(entry): Promise<OpenedDatabase> {
+      const bytes = await readItem(entry, options.budget.maxFileBytes);
+      const target = resolve(entry.path)?.entry.path ?? entry.path;
+      const walItem = resolve(`${target}-wal`);
+      let wal: Buffer | undefined;
+      if (walItem !== undefined && walItem.entry.kind === "file" && walItem.entry.size > 0) {
+        try {
+          wal = await readItem(walItem.entry, options.budget.maxFileBytes);
+        } catch (error) {
+          warnings.add({
+            code: "CORRUPT",
+            message: `write-ahead log not applied: ${(error as Error).message}`,
+            file: walItem.entry.path,
+          });
+        }
+      }
+      return openSqliteImage(bytes, { file: entry.path, ...(wal === undefined ? {} : { wal }) });
+    },
+    close: () => backend.close(),
+  };
+  return { source, index, layout };
+}
