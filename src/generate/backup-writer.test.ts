@@ -243,11 +243,12 @@ describe("writeBackup, plain", () => {
     });
     expect(movie.EncryptionKey).toBeUndefined();
     expect(byKey.get("HomeDomain-")).toMatchObject({
-      Mode: 0o40755,
+      Mode: 0o40711,
       ProtectionClass: 0,
       Size: 0,
       RelativePath: "",
     });
+    expect(byKey.get("CameraRollDomain-")).toMatchObject({ Mode: 0o40755, ProtectionClass: 0 });
     expect(byKey.get("HomeDomain-Library/Empty")).toMatchObject({ Mode: 0o40700, ProtectionClass: 4 });
     expect(byKey.get("DatabaseDomain-timezone/localtime")).toMatchObject({
       Mode: 0o120755,
@@ -446,6 +447,41 @@ describe("writeBackup, options", () => {
     expect(keybag.find((r) => r.tag === "VERS")!.value.readUInt32BE(0)).toBe(3);
     expect(keybag.some((r) => r.tag === "DPSL" || r.tag === "DPIC" || r.tag === "DPWT")).toBe(false);
     expect(classKeys.size).toBe(11);
+  });
+
+  it("leaves Manifest.db plain when asked (iOS < 10.2) while still encrypting payloads", async () => {
+    const dir = join(root, "plain-manifest");
+    await writeBackup(dir, {
+      date: DATE,
+      encryption: { password: PASSWORD, iter: 50, oldStyle: true, encryptManifest: false },
+      files: [{ domain: "HomeDomain", relativePath: "Library/a.txt", data: "secret" }],
+    });
+    const manifest = readPlist(dir, "Manifest.plist");
+    expect(manifest.IsEncrypted).toBe(true);
+    expect(manifest.ManifestKey).toBeUndefined();
+    const { classKeys } = unlockKeybag(manifest, PASSWORD);
+    const row = manifestRows(readFileSync(join(dir, "Manifest.db"))).find((r) => r.flags === 1)!;
+    const file = mbFile(row.file);
+    const fileKey = unwrap(classKeys.get(4)!, (file.EncryptionKey as Uint8Array).subarray(4));
+    const payload = readFileSync(join(dir, row.fileID.slice(0, 2), row.fileID));
+    expect(payload.toString("utf8")).not.toContain("secret");
+    expect(decryptCbc(fileKey, payload).toString("utf8")).toBe("secret");
+  });
+
+  it("writes Info.plist as XML on request, with the same content", async () => {
+    const spec = {
+      date: DATE,
+      seed: "xml",
+      files: [],
+      applications: { "com.example.a": { iTunesMetadata: { a: 1 } } },
+    };
+    await writeBackup(join(root, "info-binary"), spec);
+    await writeBackup(join(root, "info-xml"), { ...spec, infoPlistFormat: "xml" });
+    const xml = readFileSync(join(root, "info-xml", "Info.plist"));
+    expect(xml.subarray(0, 5).toString("latin1")).toBe("<?xml");
+    expect(readPlist(join(root, "info-xml"), "Info.plist")).toEqual(
+      readPlist(join(root, "info-binary"), "Info.plist"),
+    );
   });
 
   it("is reproducible with a seed", async () => {

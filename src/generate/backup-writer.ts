@@ -14,6 +14,7 @@ import type { PlistDict } from "../formats/plist-value.js";
 import { buildBackupKeybag, type KeybagOptions, wrapKey } from "./keybag-writer.js";
 import { encodeMbFile } from "./mbfile-writer.js";
 import { createRandomSource, type RandomSource, randomUuid } from "./random-source.js";
+import { writeXmlPlist } from "./xml-plist-writer.js";
 
 /** A time as a Date or as Unix seconds. */
 export type BackupTime = Date | number;
@@ -93,6 +94,11 @@ export interface BackupApplicationSpec {
 export interface BackupEncryptionSpec extends KeybagOptions {
   /** Protection class of the Manifest.db key (3 in real backups). */
   manifestProtectionClass?: number;
+  /**
+   * Encrypt Manifest.db under a `ManifestKey` (default true). iOS < 10.2 left it plain and wrote no
+   * ManifestKey: combine `false` with `oldStyle` for such a backup.
+   */
+  encryptManifest?: boolean;
 }
 
 /** Everything a generated backup contains. */
@@ -114,6 +120,8 @@ export interface BackupSpec {
   omitPayloads?: string[];
   /** Mark Manifest.db as a WAL-mode database (header bytes 18-19 = 2), like real backups. Default true. */
   walManifest?: boolean;
+  /** Info.plist as a binary plist (default, as in the reference corpus) or as XML (as iTunes and Finder write it). */
+  infoPlistFormat?: "binary" | "xml";
   /** Make keys, salts and identifiers reproducible (fixtures only). */
   seed?: string;
 }
@@ -230,7 +238,7 @@ export async function writeBackup(dir: string, spec: BackupSpec): Promise<Backup
         fileId,
         encodeMbFile({
           ...common,
-          mode: withType(entry?.mode, S_IFDIR, 0o755),
+          mode: withType(entry?.mode, S_IFDIR, row.relativePath === "" ? rootPermissions(row.domain) : 0o755),
           size: 0,
           protectionClass: entry?.protectionClass ?? (row.relativePath === "" ? 0 : 4),
         }),
@@ -296,17 +304,21 @@ export async function writeBackup(dir: string, spec: BackupSpec): Promise<Backup
   const manifestDbPlainSha256 = createHash("sha256").update(manifestDb).digest("hex");
 
   const manifestPlist = manifestPlistValue(spec, date);
-  if (keybag !== undefined) {
+  if (keybag !== undefined) manifestPlist.BackupKeyBag = keybag.bytes;
+  if (keybag !== undefined && spec.encryption?.encryptManifest !== false) {
     const manifestClass = spec.encryption?.manifestProtectionClass ?? 3;
     const manifestKey = random(32);
-    manifestPlist.BackupKeyBag = keybag.bytes;
     manifestPlist.ManifestKey = classTagged(manifestClass, wrapKey(classKey(manifestClass), manifestKey));
     manifestDb = encryptBuffer(manifestKey, manifestDb);
   }
 
   await writeFile(join(dir, "Manifest.db"), manifestDb);
   await writeFile(join(dir, "Manifest.plist"), writeBinaryPlist(sortKeys(manifestPlist)));
-  await writeFile(join(dir, "Info.plist"), writeBinaryPlist(infoPlistValue(spec, date, random)));
+  const info = infoPlistValue(spec, date, random);
+  await writeFile(
+    join(dir, "Info.plist"),
+    spec.infoPlistFormat === "xml" ? writeXmlPlist(info) : writeBinaryPlist(info),
+  );
   await writeFile(join(dir, "Status.plist"), writeBinaryPlist(statusPlistValue(spec, date, random)));
 
   written.sort((a, b) => compareKeys(a.domain, a.relativePath, b.domain, b.relativePath));
@@ -375,6 +387,11 @@ function compareKeys(domainA: string, pathA: string, domainB: string, pathB: str
   if (domainA !== domainB) return domainA < domainB ? -1 : 1;
   if (pathA === pathB) return 0;
   return pathA < pathB ? -1 : 1;
+}
+
+/** /private/var/mobile (HomeDomain) and its Media folder are drwx--x--x on a device. */
+function rootPermissions(domain: string): number {
+  return domain === "HomeDomain" || domain === "MediaDomain" ? 0o711 : 0o755;
 }
 
 function defaultOwner(domain: string): number {
