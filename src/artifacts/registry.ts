@@ -1,6 +1,7 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
+import { calendarArtifact } from "./ios/calendar.js";
 import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
@@ -40,4 +41,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   whatsappContactsArtifact,
   configurationProfilesArtifact,
   profileEventsArtifact,
+  calendarArtifact,
 ];

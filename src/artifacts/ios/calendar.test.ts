@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { memorySource } from "../../testing/memory-source.js";
+import type { ArtifactStatus } from "../define.js";
+import { runArtifact } from "../run.js";
+import { type CalendarRecord, calendarArtifact } from "./calendar.js";
+
+const PATH = "/private/var/mobile/Library/Calendar/Calendar.sqlitedb";
+
+async function run(sql: string): Promise<{ status: ArtifactStatus; records: CalendarRecord[] }> {
+  const records: CalendarRecord[] = [];
+  const status = await runArtifact(memorySource({ [PATH]: { sql } }), calendarArtifact, (r) => {
+    records.push(r.data as CalendarRecord);
+  });
+  return { status, records };
+}
+
+const MODERN = `
+CREATE TABLE CalendarItem (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, summary TEXT, location_id INTEGER, description TEXT,
+  start_date REAL, start_tz TEXT, end_date REAL, all_day INTEGER, calendar_id INTEGER, orig_item_id INTEGER, organizer_id INTEGER,
+  url TEXT, last_modified REAL, UUID TEXT, creation_date REAL, hidden INTEGER);
+CREATE TABLE Participant (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, entity_type INTEGER, type INTEGER, status INTEGER, role INTEGER,
+  identity_id INTEGER, owner_id INTEGER, UUID TEXT, email TEXT, phone_number TEXT, comment TEXT, is_self INTEGER);
+`;
+
+describe("ios/calendar", () => {
+  it("reads an invitation with organizer and attendees (iOS 14+ schema)", async () => {
+    const { status, records } = await run(`${MODERN}
+      INSERT INTO CalendarItem (ROWID, summary, description, start_date, end_date, all_day, organizer_id, url, last_modified, UUID, creation_date)
+        VALUES (1, 'Meeting', 'Notes', 650000000, 650003600, 0, 10, 'https://meet.example/x', 650000100, 'U-1', 649999000);
+      INSERT INTO Participant (ROWID, owner_id, email, phone_number, is_self) VALUES
+        (10, 1, 'mailto:attacker@example.com', NULL, 0), (11, 1, 'me@example.org', NULL, 1), (12, 1, NULL, '+447700900111', 0);`);
+    expect(status.status).toBe("found");
+    expect(records[0]).toEqual({
+      rowId: 1,
+      uuid: "U-1",
+      summary: "Meeting",
+      description: "Notes",
+      startAt: "2021-08-07T03:33:20.000Z",
+      endAt: "2021-08-07T04:33:20.000Z",
+      allDay: false,
+      createdAt: "2021-08-07T03:16:40.000Z",
+      modifiedAt: "2021-08-07T03:35:00.000Z",
+      url: "https://meet.example/x",
+      links: [],
+      participants: [
+        { role: "organizer", email: "mailto:attacker@example.com", isSelf: false },
+        { role: "attendee", email: "me@example.org", isSelf: true },
+        { role: "attendee", phone: "+447700900111", isSelf: false },
+      ],
+    });
+    expect(calendarArtifact.observables(records[0]!)).toEqual([
+      { kind: "email", value: "attacker@example.com", field: "participants[0].email" },
+      { kind: "email", value: "me@example.org", field: "participants[1].email" },
+      { kind: "url", value: "https://meet.example/x", field: "url" },
+    ]);
+    const events = calendarArtifact.events(records[0]!);
+    expect(events.map((e) => e.event)).toEqual([
+      "calendar_event_created",
+      "calendar_event_modified",
+      "calendar_event_start",
+    ]);
+    expect(events[0]?.description).toBe(
+      'Calendar event "Meeting" organised by mailto:attacker@example.com with 2 attendees created',
+    );
+  });
+
+  it("reads an older schema (no UUID, url, creation date or owner_id)", async () => {
+    const { records } = await run(`
+      CREATE TABLE CalendarItem (ROWID INTEGER PRIMARY KEY, summary TEXT, description TEXT, start_date REAL, end_date REAL, organizer_id INTEGER);
+      CREATE TABLE Participant (ROWID INTEGER PRIMARY KEY, email TEXT);
+      INSERT INTO CalendarItem VALUES (1, 'Lunch', 'see http://menu.example/today.', 500000000, NULL, 3), (2, NULL, NULL, NULL, NULL, 99);
+      INSERT INTO Participant VALUES (3, 'friend@example.net');`);
+    expect(records).toEqual([
+      {
+        rowId: 1,
+        summary: "Lunch",
+        description: "see http://menu.example/today.",
+        startAt: "2016-11-05T00:53:20.000Z",
+        links: ["http://menu.example/today"],
+        participants: [{ role: "organizer", email: "friend@example.net" }],
+      },
+      { rowId: 2, links: [], participants: [] },
+    ]);
+    expect(calendarArtifact.events(records[1]!)).toEqual([]);
+  });
+
+  it("survives hostile values and huge descriptions", async () => {
+    const { status, records } = await run(`${MODERN}
+      INSERT INTO CalendarItem (ROWID, summary, description, start_date, end_date, organizer_id, url)
+        VALUES (1, x'00ff', 'https://a.example/ ' || printf('%.*c', 100000, 'd'), 'tomorrow', 1e300, 'x', 'javascript:alert(1)');`);
+    expect(status.status).toBe("found");
+    expect(records[0]?.descriptionTruncated).toBe(true);
+    expect(records[0]?.description).toHaveLength(64 * 1024);
+    expect(records[0]?.links).toEqual(["https://a.example/"]);
+    expect(records[0]?.startAt).toBeUndefined();
+    expect(records[0]?.endAt).toBeUndefined();
+    expect(calendarArtifact.observables(records[0]!).map((o) => o.kind)).toEqual(["url"]);
+  });
+});
