@@ -18,6 +18,7 @@ import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
 import { tccArtifact } from "./ios/tcc.js";
 import { webkitResourceLoadStatisticsArtifact } from "./ios/webkit-resource-load-statistics.js";
 import { webkitSessionResourceLogArtifact } from "./ios/webkit-session-resource-log.js";
+import { webkitWebsiteDataArtifact } from "./ios/webkit-website-data.js";
 import { whatsappContactsArtifact } from "./ios/whatsapp-contacts.js";
 import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
 
@@ -27,6 +28,7 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   safariBrowserStateArtifact,
   webkitResourceLoadStatisticsArtifact,
   webkitSessionResourceLogArtifact,
+  webkitWebsiteDataArtifact,
   dataUsageArtifact,
   netUsageArtifact,
   osAnalyticsAdDailyArtifact,
