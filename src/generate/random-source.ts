@@ -1,30 +1,18 @@
 /** Random bytes for generators: cryptographic by default, or a reproducible stream from a seed. */
-import { createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createHash, randomBytes } from "node:crypto";
 
 /** Returns `size` random bytes per call. */
 export type RandomSource = (size: number) => Buffer;
 
 /**
- * A random source; with a seed, SHA-256 in counter mode makes every key, salt and UUID reproducible
- * (test fixtures only: a seeded backup is not secret).
+ * A random source; with a seed, an AES-256-CTR keystream keyed by SHA-256(seed) makes every key, salt,
+ * identifier and generated content reproducible (test fixtures only: a seeded backup is not secret).
  */
 export function createRandomSource(seed?: string): RandomSource {
   if (seed === undefined) return (size) => randomBytes(size);
-  let counter = 0;
-  let pool = Buffer.alloc(0);
-  return (size) => {
-    const blocks: Buffer[] = [pool];
-    let have = pool.length;
-    while (have < size) {
-      const block = createHash("sha256").update(seed).update(String(counter)).digest();
-      counter += 1;
-      blocks.push(block);
-      have += block.length;
-    }
-    const all = Buffer.concat(blocks);
-    pool = all.subarray(size);
-    return all.subarray(0, size);
-  };
+  const key = createHash("sha256").update(seed, "utf8").digest();
+  const keystream = createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
+  return (size) => keystream.update(Buffer.alloc(size));
 }
 
 /** An uppercase RFC 4122 version-4 UUID string built from the random source. */
