@@ -8,7 +8,7 @@
  * 2. a root that holds `var/<data-partition folder>/` without `private/`: same mapping as 1;
  * 3. a root that is the data partition itself (`filesystem2/mobile/…`, `filesystem2/wireless/…`,
  *    as some extraction tools name the user volume): everything maps to `/private/var/` + path.
- *    At least two distinct data-partition folders must appear under that root.
+ *    At least two distinct data-partition folders must appear under that root, or nothing but them.
  * The root prefix is the one most members agree on; members outside it are skipped with a warning.
  */
 
@@ -57,9 +57,13 @@ export class LayoutVotes {
   private readonly privateVar = new Map<string, number>();
   private readonly bareVar = new Map<string, number>();
   private readonly dataPartition = new Map<string, { count: number; folders: Set<string> }>();
+  /** Paths with at least one component below each short prefix. */
+  private readonly below = new Map<string, number>();
 
   add(path: string): void {
     const parts = path.split("/");
+    for (let j = 0; j < Math.min(parts.length, MAX_PREFIX_DEPTH); j++)
+      bump(this.below, parts.slice(0, j).join("/"));
     const limit = Math.min(parts.length - 1, MAX_PREFIX_DEPTH);
     for (let j = 0; j <= limit; j++) {
       if (parts[j] === "private" && parts[j + 1] === "var") {
@@ -94,7 +98,8 @@ export class LayoutVotes {
     if (root !== undefined) return { prefix: root, mount: "/" };
     let best: { prefix: string; count: number } | undefined;
     for (const [prefix, vote] of this.dataPartition) {
-      if (vote.folders.size < 2) continue;
+      // One data-partition folder is enough when everything under the prefix sits in such folders.
+      if (vote.folders.size < 2 && vote.count !== this.below.get(prefix)) continue;
       if (best === undefined || vote.count > best.count) best = { prefix, count: vote.count };
     }
     return best === undefined ? undefined : { prefix: best.prefix, mount: "/private/var/" };
