@@ -1,5 +1,6 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
+import { applicationsArtifact } from "./ios/applications.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { calendarArtifact } from "./ios/calendar.js";
 import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
@@ -44,4 +45,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   configurationProfilesArtifact,
   profileEventsArtifact,
   calendarArtifact,
+  applicationsArtifact,
 ];
