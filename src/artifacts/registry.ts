@@ -3,6 +3,7 @@ import type { ArtifactDefinition } from "./define.js";
 import { applicationsArtifact } from "./ios/applications.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { calendarArtifact } from "./ios/calendar.js";
+import { chromeHistoryArtifact } from "./ios/chrome-history.js";
 import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
@@ -30,6 +31,7 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   webkitResourceLoadStatisticsArtifact,
   webkitSessionResourceLogArtifact,
   webkitWebsiteDataArtifact,
+  chromeHistoryArtifact,
   dataUsageArtifact,
   netUsageArtifact,
   osAnalyticsAdDailyArtifact,
