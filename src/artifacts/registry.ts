@@ -8,6 +8,7 @@ import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
 import { idStatusCacheArtifact } from "./ios/idstatuscache.js";
+import { interactionCArtifact } from "./ios/interactionc.js";
 import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
 import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
@@ -48,4 +49,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   profileEventsArtifact,
   calendarArtifact,
   applicationsArtifact,
+  interactionCArtifact,
 ];

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { memorySource } from "../../testing/memory-source.js";
+import type { ArtifactStatus } from "../define.js";
+import { runArtifact } from "../run.js";
+import { type InteractionRecord, interactionCArtifact } from "./interactionc.js";
+
+const PATH = "/private/var/mobile/Library/CoreDuet/People/interactionC.db";
+
+async function run(sql: string): Promise<{ status: ArtifactStatus; records: InteractionRecord[] }> {
+  const records: InteractionRecord[] = [];
+  const status = await runArtifact(memorySource({ [PATH]: { sql } }), interactionCArtifact, (r) => {
+    records.push(r.data as InteractionRecord);
+  });
+  return { status, records };
+}
+
+const CONTACTS = `CREATE TABLE ZCONTACTS (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, ZDISPLAYNAME VARCHAR, ZIDENTIFIER VARCHAR,
+  ZPERSONID VARCHAR, ZCREATIONDATE TIMESTAMP);
+INSERT INTO ZCONTACTS VALUES (1, 2, 'Attacker', 'attacker@example.com', NULL, NULL), (2, 2, 'Me', '+447700900654', NULL, NULL),
+  (3, 2, NULL, 'other@example.org', NULL, NULL);`;
+
+describe("ios/interactionc", () => {
+  it("reads the iOS 14+ schema with recipients join table and flags back-dated rows", async () => {
+    const { status, records } = await run(`${CONTACTS}
+      CREATE TABLE ZINTERACTIONS (Z_PK INTEGER PRIMARY KEY, ZDIRECTION INTEGER, ZMECHANISM INTEGER, ZRECIPIENTCOUNT INTEGER,
+        ZSENDER INTEGER, ZCREATIONDATE TIMESTAMP, ZENDDATE TIMESTAMP, ZSTARTDATE TIMESTAMP, ZACCOUNT VARCHAR, ZBUNDLEID VARCHAR,
+        ZCONTENTURL VARCHAR, ZGROUPNAME VARCHAR, ZTARGETBUNDLEID VARCHAR);
+      CREATE TABLE Z_2INTERACTIONRECIPIENT (Z_2RECIPIENTS INTEGER, Z_3INTERACTIONRECIPIENT INTEGER);
+      INSERT INTO ZINTERACTIONS VALUES
+        (1, 0, 4, 2, 1, 700000000, 700000010, 700000000, 'me@icloud.com', 'com.apple.MobileSMS', NULL, NULL, 'com.apple.messages.ShareExtension'),
+        (2, 1, 4, NULL, 2, 700007200, 700000010, 700000000, NULL, 'net.whatsapp.WhatsApp', 'https://x.example/share', 'Friends', NULL);
+      INSERT INTO Z_2INTERACTIONRECIPIENT VALUES (2, 1), (3, 1), (1, 2);`);
+    expect(status.status).toBe("found");
+    expect(records[0]).toEqual({
+      rowId: 1,
+      startAt: "2023-03-08T20:26:40.000Z",
+      endAt: "2023-03-08T20:26:50.000Z",
+      createdAt: "2023-03-08T20:26:40.000Z",
+      bundleId: "com.apple.MobileSMS",
+      account: "me@icloud.com",
+      targetBundleId: "com.apple.messages.ShareExtension",
+      direction: "incoming",
+      mechanism: 4,
+      sender: { displayName: "Attacker", identifier: "attacker@example.com" },
+      recipientCount: 2,
+      recipients: [{ displayName: "Me", identifier: "+447700900654" }, { identifier: "other@example.org" }],
+      createdDivergesFromStart: false,
+    });
+    expect(records[1]).toMatchObject({
+      direction: "outgoing",
+      recipientCount: 1,
+      contentUrl: "https://x.example/share",
+      groupName: "Friends",
+      createdDivergesFromStart: true,
+    });
+    expect(interactionCArtifact.observables(records[0]!)).toEqual([
+      { kind: "app-id", value: "com.apple.MobileSMS", field: "bundleId" },
+      { kind: "app-id", value: "com.apple.messages.ShareExtension", field: "targetBundleId" },
+      { kind: "email", value: "attacker@example.com", field: "sender.identifier" },
+      { kind: "email", value: "other@example.org", field: "recipients[1].identifier" },
+      { kind: "email", value: "me@icloud.com", field: "account" },
+    ]);
+    expect(interactionCArtifact.events(records[0]!)).toEqual([
+      {
+        at: "2023-03-08T20:26:40.000Z",
+        event: "interaction_start",
+        description: "[com.apple.MobileSMS] incoming from Attacker (attacker@example.com) to 2 recipients",
+      },
+    ]);
+    expect(interactionCArtifact.events(records[1]!)[1]).toEqual({
+      at: "2023-03-08T22:26:40.000Z",
+      event: "interaction_created",
+      description:
+        "[net.whatsapp.WhatsApp] outgoing from Me (+447700900654) to 1 recipient (created an hour or more away from its start)",
+    });
+  });
+
+  it("reads the oldest schema (no creation date, account, recipient count or join table)", async () => {
+    const { records } = await run(`${CONTACTS}
+      CREATE TABLE ZINTERACTIONS (Z_PK INTEGER PRIMARY KEY, ZDIRECTION INTEGER, ZSENDER INTEGER, ZENDDATE TIMESTAMP,
+        ZSTARTDATE TIMESTAMP, ZBUNDLEID VARCHAR);
+      INSERT INTO ZINTERACTIONS VALUES (5, 7, 99, NULL, 500000000, 'com.apple.mobilephone');`);
+    expect(records).toEqual([
+      { rowId: 5, startAt: "2016-11-05T00:53:20.000Z", bundleId: "com.apple.mobilephone", direction: "7" },
+    ]);
+  });
+
+  it("survives hostile values", async () => {
+    const { status, records } = await run(`${CONTACTS}
+      CREATE TABLE ZINTERACTIONS (Z_PK INTEGER PRIMARY KEY, ZDIRECTION INTEGER, ZSENDER INTEGER, ZENDDATE TIMESTAMP,
+        ZSTARTDATE TIMESTAMP, ZCREATIONDATE TIMESTAMP, ZBUNDLEID VARCHAR, ZRECIPIENTCOUNT INTEGER);
+      INSERT INTO ZINTERACTIONS VALUES (1, 'in', 'x', x'00', 'now', 'later', printf('%.*c', 10000, 'b'), 'many');`);
+    expect(status.status).toBe("found");
+    expect(records[0]?.bundleId).toHaveLength(4096);
+    expect(records[0]).toMatchObject({ rowId: 1 });
+    expect(records[0]?.startAt).toBeUndefined();
+    expect(records[0]?.createdDivergesFromStart).toBeUndefined();
+    expect(records[0]?.direction).toBeUndefined();
+  });
+});
