@@ -1,12 +1,14 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
 import { applicationsArtifact } from "./ios/applications.js";
+import { backupInfoArtifact } from "./ios/backup-info.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { calendarArtifact } from "./ios/calendar.js";
 import { chromeHistoryArtifact } from "./ios/chrome-history.js";
 import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
+import { globalPreferencesArtifact } from "./ios/global-preferences.js";
 import { idStatusCacheArtifact } from "./ios/idstatuscache.js";
 import { interactionCArtifact } from "./ios/interactionc.js";
 import { locationdClientsArtifact } from "./ios/locationd-clients.js";
@@ -50,4 +52,6 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   calendarArtifact,
   applicationsArtifact,
   interactionCArtifact,
+  globalPreferencesArtifact,
+  backupInfoArtifact,
 ];
