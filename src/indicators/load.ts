@@ -237,27 +237,51 @@ async function findIndicatorFiles(
   return found;
 }
 
-type LoadedFile =
+/** A decoded indicator file, or why it was not used. */
+export type LoadedFile =
   | { parsed: ParsedIndicatorFile; sha256: string; format: IndicatorFormat }
   | { warning: Warning | undefined };
 
 async function loadIndicatorFile(candidate: Candidate, budget: LoadBudget): Promise<LoadedFile> {
   const { path } = candidate;
-  const skip = (code: Warning["code"], message: string): LoadedFile => ({
-    warning: { code, message, file: path },
-  });
   let bytes: Buffer;
   try {
     const info = await lstat(path);
     if (info.size > budget.json.maxBytes) {
-      return skip(
-        "BUDGET",
-        `${info.size} bytes exceeds the ${budget.json.maxBytes}-byte budget for indicator files`,
-      );
+      return {
+        warning: {
+          code: "BUDGET",
+          message: `${info.size} bytes exceeds the ${budget.json.maxBytes}-byte budget for indicator files`,
+          file: path,
+        },
+      };
     }
     bytes = await readFile(path);
   } catch (cause) {
-    return skip("SKIPPED", `cannot read: ${(cause as Error).message}`);
+    return { warning: { code: "SKIPPED", message: `cannot read: ${(cause as Error).message}`, file: path } };
+  }
+  return decodeIndicatorFile(bytes, path, { explicit: candidate.explicit, budget });
+}
+
+/**
+ * Decodes the bytes of one indicator file, choosing the format by name (plain lists) or content
+ * (STIX2 bundle, TinyCheck, MISP). Pure: `path` only names the file and its default collection.
+ * Returns a warning instead when the file is unusable (none for unrelated files met in a walk).
+ */
+export function decodeIndicatorFile(
+  bytes: Buffer,
+  path: string,
+  options: { explicit: boolean; budget?: LoadBudget },
+): LoadedFile {
+  const budget = options.budget ?? DEFAULT_LOAD_BUDGET;
+  const skip = (code: Warning["code"], message: string): LoadedFile => ({
+    warning: { code, message, file: path },
+  });
+  if (bytes.length > budget.json.maxBytes) {
+    return skip(
+      "BUDGET",
+      `${bytes.length} bytes exceeds the ${budget.json.maxBytes}-byte budget for indicator files`,
+    );
   }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
@@ -274,7 +298,7 @@ async function loadIndicatorFile(candidate: Candidate, budget: LoadBudget): Prom
       };
     }
     if (!/^\s*[[{]/.test(text)) {
-      return candidate.explicit ? skip("SKIPPED", "not a recognised indicator file") : { warning: undefined };
+      return options.explicit ? skip("SKIPPED", "not a recognised indicator file") : { warning: undefined };
     }
     const value = parseJsonWithBudget(text, budget.json);
     if (isJsonObject(value) && (value.type === "bundle" || Array.isArray(value.objects))) {
@@ -289,7 +313,7 @@ async function loadIndicatorFile(candidate: Candidate, budget: LoadBudget): Prom
       };
     }
     if (mispEvents(value) !== undefined) return { parsed: parseMisp(value, path), sha256, format: "misp" };
-    return candidate.explicit || extname(path) === ".stix2"
+    return options.explicit || extname(path) === ".stix2"
       ? skip("SKIPPED", "not a STIX2 bundle, TinyCheck or MISP file")
       : { warning: undefined };
   } catch (cause) {
