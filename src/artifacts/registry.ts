@@ -4,6 +4,7 @@ import { applicationsArtifact } from "./ios/applications.js";
 import { backupInfoArtifact } from "./ios/backup-info.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { calendarArtifact } from "./ios/calendar.js";
+import { chromeFaviconsArtifact } from "./ios/chrome-favicons.js";
 import { chromeHistoryArtifact } from "./ios/chrome-history.js";
 import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
@@ -35,6 +36,7 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   webkitSessionResourceLogArtifact,
   webkitWebsiteDataArtifact,
   chromeHistoryArtifact,
+  chromeFaviconsArtifact,
   dataUsageArtifact,
   netUsageArtifact,
   osAnalyticsAdDailyArtifact,
