@@ -1,9 +1,11 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
+import { osVersionHistoryArtifact } from "./ios/os-version-history.js";
 import { applicationsArtifact } from "./ios/applications.js";
 import { backupInfoArtifact } from "./ios/backup-info.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
 import { calendarArtifact } from "./ios/calendar.js";
+import { callsArtifact } from "./ios/calls.js";
 import { chromeFaviconsArtifact } from "./ios/chrome-favicons.js";
 import { chromeHistoryArtifact } from "./ios/chrome-history.js";
 import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
@@ -56,4 +58,6 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   interactionCArtifact,
   globalPreferencesArtifact,
   backupInfoArtifact,
+  callsArtifact,
+  osVersionHistoryArtifact,
 ];
