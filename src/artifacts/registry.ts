@@ -1,6 +1,5 @@
 /** Every artifact definition, in the order they run: one line per artifact. */
 import type { ArtifactDefinition } from "./define.js";
-import { osVersionHistoryArtifact } from "./ios/os-version-history.js";
 import { applicationsArtifact } from "./ios/applications.js";
 import { backupInfoArtifact } from "./ios/backup-info.js";
 import { cacheFilesArtifact } from "./ios/cache-files.js";
@@ -16,6 +15,7 @@ import { idStatusCacheArtifact } from "./ios/idstatuscache.js";
 import { interactionCArtifact } from "./ios/interactionc.js";
 import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
+import { osVersionHistoryArtifact } from "./ios/os-version-history.js";
 import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
 import { preferenceFilesArtifact } from "./ios/preference-files.js";
 import { profileEventsArtifact } from "./ios/profile-events.js";
