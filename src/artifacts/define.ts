@@ -47,7 +47,7 @@ export type ArtifactInput<R> =
 
 /** A self-describing artifact definition; `defineArtifact` keeps the record type. */
 export interface ArtifactDefinition<R = unknown> {
-  /** Stable id, `ios/<name>`; also the file name of artifacts/<id>.jsonl (slash as `__`). */
+  /** Stable id, `ios/<name>`; records go to artifacts/<id>.jsonl (e.g. artifacts/ios/sms.jsonl). */
   id: string;
   title: string;
   description: string;
@@ -58,6 +58,11 @@ export interface ArtifactDefinition<R = unknown> {
   /** iOS versions the parser was written against, e.g. "iOS 14–18". */
   iosVersions: string;
   input: ArtifactInput<R>;
+  /**
+   * Top-level record fields that hold personal content (message bodies, notes): withheld from
+   * artifacts/*.jsonl and reports unless the user asks for content (`--include-content`).
+   */
+  contentFields?: readonly string[];
   /** Values of a record that indicators can match. */
   observables(record: R): Observable[];
   /** Timeline events of a record (one per meaningful time field). */

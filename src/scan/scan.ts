@@ -1,0 +1,162 @@
+/** One device's scan: artifacts → records, indicators and detections → findings → verdict. */
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import { join } from "node:path";
+import type { ArtifactDefinition, ArtifactRecord, ArtifactStatus } from "../artifacts/define.js";
+import { ARTIFACTS } from "../artifacts/registry.js";
+import { runArtifact } from "../artifacts/run.js";
+import type { DetectionContext, Limitation } from "../detections/define.js";
+import { DETECTIONS } from "../detections/registry.js";
+import type { IndicatorIndex } from "../indicators/indicator-index.js";
+import type { Finding } from "../model/finding.js";
+import type { Warning } from "../model/warning.js";
+import type { DeviceInfo, EvidenceKind, EvidenceSource } from "../readers/types.js";
+import { type FileRead, hashingSource } from "./hashing-source.js";
+import { findingRows, recordRows, type TimelineRow } from "./timeline.js";
+import { decideVerdict, type VerdictResult } from "./verdict.js";
+
+/** A hashed file of the evidence itself (backup index and plists, or the archive). */
+export interface InputHash {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** Everything learnt about one device. */
+export interface DeviceScan {
+  id: string;
+  input: string;
+  kind: EvidenceKind;
+  device: DeviceInfo;
+  encrypted: boolean | undefined;
+  statuses: ArtifactStatus[];
+  records: Map<string, ArtifactRecord[]>;
+  findings: Finding[];
+  limitations: Limitation[];
+  warnings: Warning[];
+  filesRead: FileRead[];
+  inputHashes: InputHash[];
+  verdict: VerdictResult;
+  timeline: TimelineRow[];
+}
+
+/** Receives each record while it is produced (to stream artifacts/<id>.jsonl). */
+export type ScanRecordSink = (record: ArtifactRecord, definition: ArtifactDefinition) => void;
+
+/** Hashes the files that stand for the evidence as a whole. */
+export async function hashEvidence(source: EvidenceSource): Promise<InputHash[]> {
+  const files: string[] = [];
+  if (source.kind === "ios-backup") {
+    const dir = (source as EvidenceSource & { dir?: string }).dir ?? source.input;
+    for (const name of ["Manifest.db", "Manifest.plist", "Info.plist", "Status.plist"])
+      files.push(join(dir, name));
+  } else {
+    const stat = await fs.stat(source.input).catch(() => undefined);
+    if (stat?.isFile() === true) files.push(source.input);
+  }
+  const out: InputHash[] = [];
+  for (const path of files) {
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      for await (const chunk of createReadStream(path)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      out.push({ path, size, sha256: hash.digest("hex") });
+    } catch {
+      // A missing optional plist is reported by the reader, not here.
+    }
+  }
+  return out;
+}
+
+/** Runs every registered detection; one failing detection becomes a limitation, never a crash. */
+export function runDetections(context: DetectionContext): { findings: Finding[]; limitations: Limitation[] } {
+  const findings: Finding[] = [];
+  const limitations: Limitation[] = [];
+  for (const detection of DETECTIONS) {
+    try {
+      const result = detection.run(context);
+      findings.push(...result.findings);
+      limitations.push(...result.limitations);
+    } catch (error) {
+      limitations.push({
+        rule: detection.id,
+        message: `the detection failed: ${(error as Error).message}`,
+        important: false,
+      });
+    }
+  }
+  return { findings, limitations };
+}
+
+/** Builds the detection context over stored records. */
+export function detectionContext(input: {
+  records: Map<string, ArtifactRecord[]>;
+  statuses: readonly ArtifactStatus[];
+  kind: EvidenceKind;
+  device: DeviceInfo;
+  indicators: IndicatorIndex | undefined;
+}): DetectionContext {
+  return {
+    records: <R>(id: string) => (input.records.get(id) ?? []) as ArtifactRecord<R>[],
+    status: (id: string) => input.statuses.find((s) => s.id === id),
+    evidenceKind: input.kind,
+    device: input.device,
+    indicators: input.indicators,
+  };
+}
+
+/** Scans one opened source. */
+export async function scanSource(
+  opened: EvidenceSource,
+  options: { id: string; indicators: IndicatorIndex | undefined; sink?: ScanRecordSink; device?: string },
+): Promise<DeviceScan> {
+  const { source, reads } = hashingSource(opened);
+  const records = new Map<string, ArtifactRecord[]>();
+  const timeline: TimelineRow[] = [];
+  const statuses: ArtifactStatus[] = [];
+  for (const definition of ARTIFACTS) {
+    const kept: ArtifactRecord[] = [];
+    const status = await runArtifact(source, definition, (record) => {
+      kept.push(record);
+      timeline.push(...recordRows(definition, record, options.device));
+      options.sink?.(record, definition);
+    });
+    statuses.push(status);
+    if (kept.length > 0) records.set(definition.id, kept);
+  }
+  const context = detectionContext({
+    records,
+    statuses,
+    kind: source.kind,
+    device: source.device,
+    indicators: options.indicators,
+  });
+  const { findings, limitations } = runDetections(context);
+  for (const finding of findings) timeline.push(...findingRows(finding, options.device));
+  const verdict = decideVerdict({ kind: source.kind, findings, limitations, statuses });
+  const encrypted = (opened as EvidenceSource & { encrypted?: boolean }).encrypted;
+  if (source.kind === "ios-backup" && encrypted === false) {
+    verdict.notChecked.push(
+      "unencrypted backup: iOS leaves Safari history, call history, Health and Wi-Fi data out of unencrypted backups; an encrypted backup gives a fuller check",
+    );
+  }
+  return {
+    id: options.id,
+    input: opened.input,
+    kind: source.kind,
+    device: source.device,
+    encrypted,
+    statuses,
+    records,
+    findings,
+    limitations,
+    warnings: [...source.warnings],
+    filesRead: [...reads.values()].sort((a, b) => a.path.localeCompare(b.path)),
+    inputHashes: await hashEvidence(opened),
+    verdict,
+    timeline,
+  };
+}
