@@ -523,6 +523,7 @@ describe("writeBackup, options", () => {
       writeBackup(join(root, "parent"), { files: [file, { ...file, relativePath: "Library/a.txt/b" }] }),
       "USAGE",
     );
+    await rejects(writeBackup(join(root, "root-file"), { files: [{ ...file, relativePath: "" }] }), "USAGE");
     await writeBackup(join(root, "again"), { files: [file] });
     await rejects(writeBackup(join(root, "again"), { files: [file] }), "OUTPUT_EXISTS");
   });

@@ -355,6 +355,9 @@ function collectRows(entries: BackupEntrySpec[]): Row[] {
       );
     }
     if (entry.domain === "") throw new SpyglassError("USAGE", "A backup entry needs a domain");
+    if (entry.relativePath === "" && entry.kind !== "directory") {
+      throw new SpyglassError("USAGE", `The root of ${entry.domain} can only be a directory`);
+    }
     const key = keyOf(entry.domain, entry.relativePath);
     if (rows.get(key)?.spec !== undefined) {
       throw new SpyglassError("USAGE", `Duplicate backup entry ${entry.domain}-${entry.relativePath}`);
