@@ -22,6 +22,8 @@ export class EntryIndex<L> {
   private readonly byPath = new Map<string, IndexedEntry<L>>();
   /** Child paths per directory path ("" is the device root). */
   private readonly children = new Map<string, string[]>();
+  /** The children that have children themselves, so deep globs skip leaf files. */
+  private readonly parents = new Map<string, string[]>();
 
   get size(): number {
     return this.byPath.size;
@@ -82,20 +84,22 @@ export class EntryIndex<L> {
 
   private walkComponents(components: string[]): Set<string> {
     let frontier = new Set<string>([""]);
-    for (const component of components) {
+    for (const [position, component] of components.entries()) {
       const next = new Set<string>();
+      const last = position === components.length - 1;
       if (component === "**") {
-        for (const base of frontier) for (const path of this.subtree(base, true)) next.add(path);
+        // Only directories can match what follows, so a trailing `**` alone collects files.
+        for (const base of frontier) for (const path of this.subtree(base, true, !last)) next.add(path);
       } else if (!/[*?]/.test(component)) {
         for (const base of frontier) {
           const path = `${base}/${component}`;
           if (this.byPath.has(path)) next.add(path);
         }
       } else {
-        const regex = wildcardToRegExp(component);
+        const regex = component === "*" ? undefined : wildcardToRegExp(component);
         for (const base of frontier) {
           for (const child of this.children.get(base) ?? []) {
-            if (regex.test(child.slice(child.lastIndexOf("/") + 1))) next.add(child);
+            if (regex === undefined || regex.test(child.slice(child.lastIndexOf("/") + 1))) next.add(child);
           }
         }
       }
@@ -106,14 +110,15 @@ export class EntryIndex<L> {
   }
 
   /** A directory and everything below it. */
-  private subtree(root: string, includeRoot = false): string[] {
+  private subtree(root: string, includeRoot = false, parentsOnly = false): string[] {
     const out: string[] = includeRoot ? [root] : [];
     const stack = [root];
     while (stack.length > 0) {
       const dir = stack.pop()!;
-      for (const child of this.children.get(dir) ?? []) {
-        out.push(child);
-        if (this.children.has(child)) stack.push(child);
+      if (!parentsOnly) out.push(...(this.children.get(dir) ?? []));
+      for (const child of this.parents.get(dir) ?? []) {
+        if (parentsOnly) out.push(child);
+        stack.push(child);
       }
     }
     return out;
@@ -124,6 +129,15 @@ export class EntryIndex<L> {
     if (list === undefined) {
       list = [];
       this.children.set(dir, list);
+      if (dir !== "") {
+        const parent = parentOf(dir);
+        let siblings = this.parents.get(parent);
+        if (siblings === undefined) {
+          siblings = [];
+          this.parents.set(parent, siblings);
+        }
+        siblings.push(dir);
+      }
     }
     return list;
   }

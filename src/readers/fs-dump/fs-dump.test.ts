@@ -542,3 +542,72 @@ describe("detectFsDump", () => {
     expect(await detectFsDump(empty)).toBe(false);
   });
 });
+
+describe("budgets and hostile archives", () => {
+  it("stops indexing at the declared-size and time budgets", async () => {
+    const specs = Array.from({ length: 2_100 }, (_, i) => ({
+      name: `./private/var/mobile/f${i}`,
+      data: "xx",
+    }));
+    const tar = await writeTemp("budget.tar", buildTar(specs));
+    const bySize = await open(tar, { budget: { maxTotalBytes: 100 } });
+    expect([...bySize.entries()].filter((e) => e.kind === "file").length).toBe(50);
+    expect(bySize.warnings).toContainEqual(
+      expect.objectContaining({ code: "BUDGET", message: expect.stringMatching(/declared sizes/) }),
+    );
+    const byTime = await open(tar, { budget: { maxIndexMillis: -1 } });
+    expect([...byTime.entries()].filter((e) => e.kind === "file").length).toBe(1_023);
+    expect(byTime.warnings).toContainEqual(
+      expect.objectContaining({ code: "BUDGET", message: expect.stringMatching(/longer than/) }),
+    );
+  });
+
+  it("opens or refuses mutated tar and zip archives with coded errors only (fuzz)", async () => {
+    const { db } = await walPair();
+    const tar = buildTar([
+      { name: `./${SMS}`, data: db },
+      { name: "./private/var/mobile/link", type: "2", linkName: "Library/SMS/sms.db" },
+      { name: "./private/var/mobile/hard", type: "1", linkName: `./${SMS}` },
+    ]);
+    const zip = buildZip([
+      { name: `/${SMS}`, data: db },
+      { name: "/private/var/mobile/link", data: "Library/SMS/sms.db", mode: 0o120777 },
+      { name: "/private/var/mobile/t.txt", data: "text", unixTimes: { mtime: 5 } },
+    ]);
+    let seed = 1234;
+    const random = (): number => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let round = 0; round < 300; round++) {
+      const base = round % 3 === 0 ? tar : round % 3 === 1 ? zip : gzipSync(tar);
+      const bytes = Buffer.from(base);
+      for (let i = 0; i < 1 + Math.floor(random() * 10); i++)
+        bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const path = await writeTemp(`fuzz-${round}`, bytes);
+      let source: EvidenceSource;
+      try {
+        source = await open(path, { retain: () => true });
+      } catch (error) {
+        // IO would mean an unexpected exception wrapped by openFsDump rather than a decoded problem.
+        expect(isSpyglassError(error, "CORRUPT", "UNSUPPORTED", "BUDGET"), `${round}: ${String(error)}`).toBe(
+          true,
+        );
+        continue;
+      }
+      for (const entry of source.entries()) {
+        if (entry.kind === "directory") continue;
+        try {
+          const bytes = await source.read(entry);
+          expect(bytes.length).toBeLessThanOrEqual(Math.max(entry.size, db.length));
+          if (entry.path.endsWith(".db")) (await source.openDatabase(entry)).db.close();
+        } catch (error) {
+          expect(
+            isSpyglassError(error, "CORRUPT", "UNSUPPORTED", "BUDGET", "NOT_FOUND"),
+            `${round} ${entry.path}: ${String(error)}`,
+          ).toBe(true);
+        }
+      }
+    }
+  });
+});
