@@ -8,6 +8,7 @@ import { callsArtifact } from "./ios/calls.js";
 import { chromeFaviconsArtifact } from "./ios/chrome-favicons.js";
 import { chromeHistoryArtifact } from "./ios/chrome-history.js";
 import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
+import { contactsArtifact } from "./ios/contacts.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
 import { globalPreferencesArtifact } from "./ios/global-preferences.js";
@@ -60,4 +61,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   backupInfoArtifact,
   callsArtifact,
   osVersionHistoryArtifact,
+  contactsArtifact,
 ];
