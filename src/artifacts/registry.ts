@@ -11,6 +11,8 @@ import { configurationProfilesArtifact } from "./ios/configuration-profiles.js";
 import { contactsArtifact } from "./ios/contacts.js";
 import { dataUsageArtifact } from "./ios/datausage.js";
 import { fileListingArtifact } from "./ios/file-listing.js";
+import { firefoxFaviconsArtifact } from "./ios/firefox-favicons.js";
+import { firefoxHistoryArtifact } from "./ios/firefox-history.js";
 import { globalPreferencesArtifact } from "./ios/global-preferences.js";
 import { idStatusCacheArtifact } from "./ios/idstatuscache.js";
 import { interactionCArtifact } from "./ios/interactionc.js";
@@ -40,6 +42,8 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   webkitWebsiteDataArtifact,
   chromeHistoryArtifact,
   chromeFaviconsArtifact,
+  firefoxHistoryArtifact,
+  firefoxFaviconsArtifact,
   dataUsageArtifact,
   netUsageArtifact,
   osAnalyticsAdDailyArtifact,

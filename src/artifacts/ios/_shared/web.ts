@@ -1,4 +1,5 @@
 /** Helpers shared by the browser and web artifacts (batch B): hostile-value coercion, size caps, path facts. */
+import { fromUnixSeconds } from "../../../model/time.js";
 
 /** Longest string a record stores; longer values are cut and the field is named in `truncated`. */
 export const MAX_TEXT = 64 * 1024;
@@ -60,7 +61,7 @@ export function cappedText(value: unknown, field: string, truncated: string[]): 
 
 /** Where a browser file lives: the app container (bundle id in backups, UUID in dumps) and the Safari profile. */
 export interface WebLocation {
-  /** Container of the app that owns the file, when it lives in an app container. */
+  /** App data container or app group container that holds the file (bundle/group id in backups, UUID in dumps). */
   container?: string;
   /** Safari profile folder (iOS 17+ `Profiles/<UUID>/`), absent for the default profile. */
   profile?: string;
@@ -69,11 +70,20 @@ export interface WebLocation {
 /** Reads the app container and Safari profile out of a canonical device path. */
 export function webLocation(path: string): WebLocation {
   const location: WebLocation = {};
-  const container = /^\/private\/var\/mobile\/Containers\/Data\/Application\/([^/]+)\//.exec(path)?.[1];
+  const container =
+    /^\/private\/var\/mobile\/Containers\/(?:Data\/Application|Shared\/AppGroup)\/([^/]+)\//.exec(path)?.[1];
   if (container !== undefined) location.container = container;
   const profile = /\/Library\/Safari\/Profiles\/([^/]+)\//.exec(path)?.[1];
   if (profile !== undefined) location.profile = profile;
   return location;
+}
+
+/** Unix time whose unit varies by writer: seconds, milliseconds or microseconds, told apart by magnitude. */
+export function fromUnixAnyUnit(value: unknown): string | undefined {
+  const n = asNumber(value);
+  if (n === undefined || n === 0) return undefined;
+  const abs = Math.abs(n);
+  return fromUnixSeconds(abs > 1e14 ? n / 1e6 : abs > 1e11 ? n / 1e3 : n);
 }
 
 /** The host of a URL (lower-cased), or undefined when it has none or does not parse. */
