@@ -16,6 +16,7 @@ import { firefoxHistoryArtifact } from "./ios/firefox-history.js";
 import { globalPreferencesArtifact } from "./ios/global-preferences.js";
 import { idStatusCacheArtifact } from "./ios/idstatuscache.js";
 import { interactionCArtifact } from "./ios/interactionc.js";
+import { keychainAnalyticsArtifact } from "./ios/keychain-analytics.js";
 import { locationdClientsArtifact } from "./ios/locationd-clients.js";
 import { netUsageArtifact } from "./ios/netusage.js";
 import { osVersionHistoryArtifact } from "./ios/os-version-history.js";
@@ -66,4 +67,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   callsArtifact,
   osVersionHistoryArtifact,
   contactsArtifact,
+  keychainAnalyticsArtifact,
 ];

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { writeBinaryPlist } from "../../formats/bplist-writer.js";
+import { memorySource } from "../../testing/memory-source.js";
+import { runArtifact } from "../run.js";
+import { type KeychainAnalyticsRecord, keychainAnalyticsArtifact } from "./keychain-analytics.js";
+
+const PATH = "/private/var/Keychains/Analytics/localkeychain.db";
+const TABLES = ["hard_failures", "soft_failures", "all_events"]
+  .map((t) => `CREATE TABLE ${t} (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp REAL, data BLOB);`)
+  .join("\n");
+
+function hex(value: Parameters<typeof writeBinaryPlist>[0]): string {
+  return `x'${writeBinaryPlist(value).toString("hex")}'`;
+}
+
+async function run(sql: string) {
+  const records: KeychainAnalyticsRecord[] = [];
+  const status = await runArtifact(memorySource({ [PATH]: { sql } }), keychainAnalyticsArtifact, (r) =>
+    records.push(r.data as KeychainAnalyticsRecord),
+  );
+  return { records, warnings: status.warnings.map((w) => `${w.code}: ${w.message}`) };
+}
+
+describe("ios/keychain-analytics", () => {
+  it("reads each table's events with their fields", async () => {
+    const event = hex({
+      eventType: "SecItemAdd",
+      eventClass: 1,
+      attributes: { client: "roleaboutd", note: "hello world", link: "https://evil.example/x" },
+      errors: [{ domain: "NSOSStatusErrorDomain", code: -25300 }],
+    });
+    const { records, warnings } = await run(`${TABLES}
+      INSERT INTO hard_failures (timestamp, data) VALUES (1625000000.5, ${event});
+      INSERT INTO all_events (timestamp, data) VALUES (646700000, ${hex({ eventType: "ckks", process: "two words" })});`);
+    expect(warnings).toEqual([]);
+    expect(records).toEqual([
+      {
+        table: "hard_failures",
+        rowId: 1,
+        at: "2021-06-29T20:53:20.500Z",
+        eventType: "SecItemAdd",
+        values: {
+          eventType: "SecItemAdd",
+          eventClass: "1",
+          "attributes.client": "roleaboutd",
+          "attributes.note": "hello world",
+          "attributes.link": "https://evil.example/x",
+          "errors[0].domain": "NSOSStatusErrorDomain",
+          "errors[0].code": "-25300",
+        },
+      },
+      {
+        table: "all_events",
+        rowId: 1,
+        at: "2021-06-29T22:53:20.000Z",
+        eventType: "ckks",
+        values: { eventType: "ckks", process: "two words" },
+      },
+    ]);
+    expect(keychainAnalyticsArtifact.observables(records[0]!)).toEqual([
+      { kind: "process", value: "roleaboutd", field: "values.attributes.client" },
+      { kind: "url", value: "https://evil.example/x", field: "values.attributes.link" },
+    ]);
+    expect(keychainAnalyticsArtifact.observables(records[1]!)).toEqual([]);
+    expect(keychainAnalyticsArtifact.events(records[0]!)).toEqual([
+      {
+        at: "2021-06-29T20:53:20.500Z",
+        event: "keychain_hard_failure",
+        description: "Security analytics hard failures: SecItemAdd",
+      },
+    ]);
+    expect(keychainAnalyticsArtifact.events(records[1]!)[0]!.event).toBe("keychain_event");
+  });
+
+  it("copes with garbage blobs, NULLs, huge events and a foreign schema", async () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [`k${i}`, "v".repeat(i === 0 ? 5000 : 10)]),
+    );
+    const { records, warnings } = await run(`${TABLES}
+      INSERT INTO soft_failures (timestamp, data) VALUES ('x', x'00010203');
+      INSERT INTO soft_failures (timestamp, data) VALUES (NULL, NULL);
+      INSERT INTO soft_failures (timestamp, data) VALUES (-5, 'text');
+      INSERT INTO soft_failures (timestamp, data) VALUES (1625000000, ${hex(many)});`);
+    expect(records.slice(0, 3)).toEqual([
+      { table: "soft_failures", rowId: 1, values: {} },
+      { table: "soft_failures", rowId: 2, values: {} },
+      { table: "soft_failures", rowId: 3, values: {} },
+    ]);
+    expect(Object.keys(records[3]!.values)).toHaveLength(256);
+    expect(records[3]!.values.k0).toHaveLength(4096);
+    expect(records[3]!.truncated).toBe(true);
+    expect(warnings).toEqual(["CORRUPT: 2 soft_failures rows hold no readable plist"]);
+    const foreign = await run("CREATE TABLE other (a);");
+    expect(foreign.warnings).toEqual([
+      "UNKNOWN_SCHEMA: no hard_failures, soft_failures or all_events table with timestamp and data",
+    ]);
+  });
+});
