@@ -215,7 +215,8 @@ export async function writeBackup(dir: string, spec: BackupSpec): Promise<Backup
   const blobs = new Map<string, Buffer>();
   const fileIds: Record<string, string> = {};
   const written: WrittenFile[] = [];
-  const madeSubdirs = new Set<string>();
+  // One mkdir per payload folder, shared by the jobs that race for it.
+  const subdirsMade = new Map<string, Promise<unknown>>();
   let inode = 1000;
   const jobs: Array<() => Promise<void>> = [];
   for (const row of rows) {
@@ -267,9 +268,13 @@ export async function writeBackup(dir: string, spec: BackupSpec): Promise<Backup
     const present = !omitted.has(row.relativePath) && !omitted.has(`${row.domain}-${row.relativePath}`);
     const subdir = join(dir, fileId.slice(0, 2));
     jobs.push(async () => {
-      if (present && !madeSubdirs.has(subdir)) {
-        madeSubdirs.add(subdir);
-        await mkdir(subdir, { recursive: true });
+      if (present) {
+        let made = subdirsMade.get(subdir);
+        if (made === undefined) {
+          made = mkdir(subdir, { recursive: true });
+          subdirsMade.set(subdir, made);
+        }
+        await made;
       }
       const target = present ? join(subdir, fileId) : undefined;
       const { size, sha256 } = await writePayload(target, entry.data, fileKey);
