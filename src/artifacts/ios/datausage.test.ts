@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { openSqliteImage } from "../../sqlite/open.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource, sqliteImage } from "../../testing/memory-source.js";
@@ -216,5 +217,34 @@ describe("ios/datausage", () => {
         wwanOut: 1408,
       }),
     );
+  });
+
+  it("reads the development backup's WirelessDomain DataUsage.sqlite", async () => {
+    const dir = corpusPath("backups", "dev-ios16-plain");
+    if (dir === undefined) return;
+    const backup = await openIosBackup(dir);
+    try {
+      const records: DataUsageRecord[] = [];
+      const status = await runArtifact(backup, dataUsageArtifact, (r) =>
+        records.push(r.data as DataUsageRecord),
+      );
+      expect(status.warnings).toEqual([]);
+      expect(status.files).toEqual([PATH]);
+      expect(records.map((r) => [r.rowId, r.processName, r.bundleId, r.liveUsage.length])).toEqual([
+        [1, "CumulativeUsageTracker", undefined, 1],
+        [2, "mDNSResponder/com.apple.datausage.dns", "com.apple.datausage.dns", 1],
+        [3, "apsd/com.apple.datausage.applepushservice", "com.apple.datausage.applepushservice", 1],
+      ]);
+      expect(records[0]!.liveUsage[0]).toEqual({
+        rowId: 1,
+        at: "2023-08-20T09:00:00.500Z",
+        wifiIn: 1000,
+        wifiOut: 500,
+        wwanIn: 0,
+        wwanOut: 0,
+      });
+    } finally {
+      await backup.close();
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { openIosBackup } from "../../readers/ios-backup/backup.js";
+import { corpusPath } from "../../testing/corpus.js";
 import { memorySource } from "../../testing/memory-source.js";
 import { runArtifact } from "../run.js";
 import { type PreferenceFileRecord, preferenceFilesArtifact } from "./preference-files.js";
@@ -72,5 +74,24 @@ describe("ios/preference-files", () => {
       records.push(r),
     );
     expect(records).toEqual([]);
+  });
+
+  it("takes the times of the development backup's RootDomain clients.plist from its Manifest", async () => {
+    const dir = corpusPath("backups", "dev-ios16-plain");
+    if (dir === undefined) return;
+    const backup = await openIosBackup(dir);
+    try {
+      const records: PreferenceFileRecord[] = [];
+      await runArtifact(backup, preferenceFilesArtifact, (r) => records.push(r.data as PreferenceFileRecord));
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        path: "/private/var/root/Library/Caches/locationd/clients.plist",
+        size: 129,
+        present: true,
+      });
+      expect(records[0]!.modifiedAt).toMatch(/^20\d\d-/);
+    } finally {
+      await backup.close();
+    }
   });
 });
