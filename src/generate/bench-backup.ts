@@ -162,6 +162,8 @@ export async function runGenerateBackupCli(
   print(`files:       ${result.files.length} payloads, ${result.rowCount} Manifest.db rows`);
   print(`bytes:       ${result.payloadBytes} (${(result.payloadBytes / MIB).toFixed(1)} MiB)`);
   print(`time:        ${seconds.toFixed(1)} s (${(result.payloadBytes / MIB / seconds).toFixed(0)} MiB/s)`);
+  const env = result.password === undefined ? "" : `SPYGLASS_BACKUP_PASSWORD='${result.password}' `;
+  print(`scan with:   ${env}spyglass scan ${result.dir}`);
   return 0;
 }
 
