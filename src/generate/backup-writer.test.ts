@@ -9,6 +9,7 @@ import { isPlistDict, type PlistDict, parsePlist } from "../formats/plist.js";
 import { openSqliteImage } from "../sqlite/open.js";
 import { corpusPath } from "../testing/corpus.js";
 import { type BackupEntrySpec, type BackupWritten, backupFileId, writeBackup } from "./backup-writer.js";
+import { createRandomSource } from "./random-source.js";
 
 const PASSWORD = "correct horse";
 const DATE = new Date("2024-03-01T10:00:00Z");
@@ -586,5 +587,54 @@ describe("writeBackup, reference twin", () => {
     expect(withoutUuid(readPlist(dir, "Status.plist"))).toEqual(
       withoutUuid(readPlist(reference, "Status.plist")),
     );
+  });
+});
+
+describe("writeBackup, random sizes and chunkings", () => {
+  it("encrypts payloads of every size class to ciphertexts that decrypt back exactly", async () => {
+    const random = createRandomSource("sizes");
+    const entries: BackupEntrySpec[] = [];
+    const expected = new Map<string, Buffer>();
+    for (let i = 0; i < 40; i += 1) {
+      const size = i < 20 ? i * 8 : random(2).readUInt16BE(0) * (i % 3 === 0 ? 16 : 1);
+      const plain = random(size);
+      const cut = 1 + (random(1)[0]! % 17);
+      const relativePath = `Library/f${i}.bin`;
+      expected.set(relativePath, plain);
+      entries.push({
+        domain: "HomeDomain",
+        relativePath,
+        protectionClass: 1 + (i % 4),
+        data: {
+          chunks: function* () {
+            for (let offset = 0; offset < plain.length; offset += cut)
+              yield plain.subarray(offset, offset + cut);
+          },
+        },
+      });
+    }
+    const dir = join(root, "sizes");
+    await writeBackup(dir, {
+      date: DATE,
+      encryption: { password: PASSWORD, dpic: 10, iter: 10 },
+      files: entries,
+    });
+    const manifest = readPlist(dir, "Manifest.plist");
+    const { classKeys } = unlockKeybag(manifest, PASSWORD);
+    const key = Buffer.from(manifest.ManifestKey as Uint8Array);
+    const db = decryptCbc(unwrap(classKeys.get(3)!, key.subarray(4)), readFileSync(join(dir, "Manifest.db")));
+    let checked = 0;
+    for (const row of manifestRows(db).filter((r) => r.flags === 1)) {
+      const file = mbFile(row.file);
+      const fileKey = unwrap(
+        classKeys.get(file.ProtectionClass as number)!,
+        (file.EncryptionKey as Uint8Array).subarray(4),
+      );
+      const plain = decryptCbc(fileKey, readFileSync(join(dir, row.fileID.slice(0, 2), row.fileID)));
+      expect(plain.equals(expected.get(row.relativePath)!), row.relativePath).toBe(true);
+      expect(file.Size).toBe(plain.length);
+      checked += 1;
+    }
+    expect(checked).toBe(40);
   });
 });

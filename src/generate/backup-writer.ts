@@ -63,6 +63,7 @@ export interface BackupSymlinkSpec extends BackupEntryBase {
   target: string;
 }
 
+/** One Files row to write: a regular file, a folder or a symbolic link. */
 export type BackupEntrySpec = BackupFileSpec | BackupDirectorySpec | BackupSymlinkSpec;
 
 /** The device a backup claims to come from. */
