@@ -4,7 +4,7 @@
  * path stays inside the folder.
  */
 import { constants } from "node:fs";
-import { lstat, open, opendir, readlink, realpath } from "node:fs/promises";
+import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { SpyglassError } from "../../errors.js";
 import { fromUnixSeconds } from "../../model/time.js";
@@ -77,49 +77,57 @@ export async function indexFolder(
   const members: RawMember<FolderLocator>[] = [];
   const meter = new IndexMeter(options.budget);
   const queue: string[] = [""];
-  walk: while (queue.length > 0) {
-    const relative = queue.shift()!;
-    let dir: Awaited<ReturnType<typeof opendir>>;
+  const describe = async (name: string): Promise<RawMember<FolderLocator> | undefined> => {
+    const hostPath = join(root, ...name.split("/"));
+    const stat = await lstat(hostPath).catch(() => undefined);
+    if (stat === undefined) return undefined;
+    const kind = stat.isFile()
+      ? "file"
+      : stat.isDirectory()
+        ? "directory"
+        : stat.isSymbolicLink()
+          ? "symlink"
+          : "other";
+    const member: RawMember<FolderLocator> = {
+      name,
+      kind,
+      size: kind === "file" ? stat.size : 0,
+      mode: stat.mode & 0o7777,
+      uid: stat.uid,
+      gid: stat.gid,
+      present: true,
+      locator: { relative: name },
+    };
+    // Only mtime survives extraction; the folder's ctime and birth time are those of the copy.
+    const modifiedAt = fromUnixSeconds(stat.mtimeMs / 1000);
+    if (modifiedAt !== undefined) member.modifiedAt = modifiedAt;
+    if (kind === "symlink") member.linkTarget = await readlink(hostPath).catch(() => "");
+    return member;
+  };
+  walk: for (let next = 0; next < queue.length; next++) {
+    const relative = queue[next]!;
+    let names: string[];
     try {
-      dir = await opendir(join(root, ...relative.split("/")));
+      names = await readdir(join(root, ...relative.split("/")));
     } catch {
       options.warnings.count("SKIPPED", (n) => `${n} unreadable folder(s) skipped`, relative || root);
       continue;
     }
-    for await (const dirent of dir) {
-      const name = relative === "" ? dirent.name : `${relative}/${dirent.name}`;
-      const stat = await lstat(join(root, ...name.split("/")), { bigint: false }).catch(() => undefined);
-      if (stat === undefined) continue;
-      const kind = stat.isFile()
-        ? "file"
-        : stat.isDirectory()
-          ? "directory"
-          : stat.isSymbolicLink()
-            ? "symlink"
-            : "other";
-      const over = meter.count(kind === "file" ? stat.size : 0);
-      if (over !== undefined) {
-        options.warnings.add({ code: "BUDGET", message: over, file: root });
-        break walk;
+    // A few lstat calls in flight at a time: much faster on large trees, bounded memory.
+    for (let i = 0; i < names.length; i += 32) {
+      const batch = names.slice(i, i + 32).map((name) => (relative === "" ? name : `${relative}/${name}`));
+      for (const member of await Promise.all(batch.map(describe))) {
+        if (member === undefined) continue;
+        const over = meter.count(member.size);
+        if (over !== undefined) {
+          options.warnings.add({ code: "BUDGET", message: over, file: root });
+          break walk;
+        }
+        if (member.kind === "directory") queue.push(member.name);
+        members.push(member);
       }
-      const member: RawMember<FolderLocator> = {
-        name,
-        kind,
-        size: kind === "file" ? stat.size : 0,
-        mode: stat.mode & 0o7777,
-        uid: stat.uid,
-        gid: stat.gid,
-        present: true,
-        locator: { relative: name },
-      };
-      // Only mtime survives extraction; the folder's ctime and birth time are those of the copy.
-      const modifiedAt = fromUnixSeconds(stat.mtimeMs / 1000);
-      if (modifiedAt !== undefined) member.modifiedAt = modifiedAt;
-      if (kind === "symlink")
-        member.linkTarget = await readlink(join(root, ...name.split("/"))).catch(() => "");
-      if (kind === "directory") queue.push(name);
-      members.push(member);
     }
+    queue[next] = "";
   }
   return { members, backend: new FolderBackend(root) };
 }

@@ -17,6 +17,7 @@ import { gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isSpyglassError } from "../../errors.js";
+import { writeBinaryPlist } from "../../formats/bplist-writer.js";
 import type { EvidenceSource } from "../types.js";
 import { detectFsDump, openFsDump } from "./index.js";
 import { buildTar, buildZip, type TarSpec, type ZipSpec } from "./test-archives.js";
@@ -609,5 +610,43 @@ describe("budgets and hostile archives", () => {
         }
       }
     }
+  });
+});
+
+describe("device information", () => {
+  it("reads the iOS version and build from SystemVersion.plist and the name from data_ark.plist", async () => {
+    const version = `<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict><key>ProductBuildVersion</key><string>20B110</string><key>ProductVersion</key><string>16.1.1</string></dict></plist>`;
+    const tar = buildTar([
+      { name: "System/Library/CoreServices/SystemVersion.plist", data: version },
+      {
+        name: "private/var/root/Library/Lockdown/data_ark.plist",
+        data: writeBinaryPlist({ "-DeviceName": "Test iPhone" }),
+      },
+    ]);
+    for (const [name, bytes] of [
+      ["device.tar", tar],
+      ["device.tgz", gzipSync(tar)],
+    ] as const) {
+      const source = await open(await writeTemp(name, bytes), { retain: () => false });
+      expect(source.device).toEqual({
+        productVersion: "16.1.1",
+        buildVersion: "20B110",
+        name: "Test iPhone",
+      });
+    }
+    const broken = await open(
+      await writeTemp(
+        "broken-device.tar",
+        buildTar([
+          { name: "System/Library/CoreServices/SystemVersion.plist", data: "<plist" },
+          { name: `${SMS}`, data: "x" },
+        ]),
+      ),
+    );
+    expect(broken.device).toEqual({});
+    expect(broken.warnings).toContainEqual(
+      expect.objectContaining({ code: "CORRUPT", file: "/System/Library/CoreServices/SystemVersion.plist" }),
+    );
   });
 });

@@ -11,6 +11,7 @@ import { WarningList } from "../../model/warning.js";
 import type { EvidenceSource } from "../types.js";
 import { DEFAULT_FS_DUMP_BUDGET, type FsDumpBudget } from "./budget.js";
 import { FileByteReader, readAt, StreamByteReader } from "./byte-reader.js";
+import { DEVICE_INFO_PATHS, readDeviceInfo } from "./device.js";
 import { indexFolder } from "./folder-backend.js";
 import { LayoutVotes, normalizeMemberName } from "./layout.js";
 import { artifactRetainPredicate } from "./retain.js";
@@ -73,6 +74,23 @@ export async function openFsDump(path: string, options: FsDumpOptions = {}): Pro
       { file: path },
     );
   }
+  const source = await openIndexed(path, format, options, budget, warnings);
+  try {
+    Object.assign(source.device, await readDeviceInfo(source, warnings));
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+  return source;
+}
+
+async function openIndexed(
+  path: string,
+  format: FsDumpFormat,
+  options: FsDumpOptions,
+  budget: FsDumpBudget,
+  warnings: WarningList,
+): Promise<EvidenceSource> {
   const sourceOptions = { warnings, budget };
   try {
     if (format === "folder") {
@@ -88,7 +106,9 @@ export async function openFsDump(path: string, options: FsDumpOptions = {}): Pro
         throw error;
       }
     }
-    const retain = options.retain ?? artifactRetainPredicate();
+    const wanted = options.retain ?? artifactRetainPredicate();
+    const retain = (devicePath: string): boolean =>
+      DEVICE_INFO_PATHS.includes(devicePath) || wanted(devicePath);
     const gzip = format === "tar.gz";
     const { members, backend } = await indexTar(path, { gzip, budget, warnings, retain });
     try {
