@@ -25,6 +25,7 @@ import { preferenceFilesArtifact } from "./ios/preference-files.js";
 import { profileEventsArtifact } from "./ios/profile-events.js";
 import { safariBrowserStateArtifact } from "./ios/safari-browser-state.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
+import { shortcutsArtifact } from "./ios/shortcuts.js";
 import { smsArtifact } from "./ios/sms.js";
 import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
 import { tccArtifact } from "./ios/tcc.js";
@@ -68,4 +69,5 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   osVersionHistoryArtifact,
   contactsArtifact,
   keychainAnalyticsArtifact,
+  shortcutsArtifact,
 ];
