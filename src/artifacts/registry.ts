@@ -24,6 +24,7 @@ import { osAnalyticsAdDailyArtifact } from "./ios/osanalytics-addaily.js";
 import { preferenceFilesArtifact } from "./ios/preference-files.js";
 import { profileEventsArtifact } from "./ios/profile-events.js";
 import { safariBrowserStateArtifact } from "./ios/safari-browser-state.js";
+import { safariFaviconsArtifact } from "./ios/safari-favicons.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
 import { shortcutsArtifact } from "./ios/shortcuts.js";
 import { smsArtifact } from "./ios/sms.js";
@@ -46,6 +47,7 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   chromeFaviconsArtifact,
   firefoxHistoryArtifact,
   firefoxFaviconsArtifact,
+  safariFaviconsArtifact,
   dataUsageArtifact,
   netUsageArtifact,
   osAnalyticsAdDailyArtifact,
