@@ -19,11 +19,12 @@ export function asText(value: unknown): string | undefined {
 
 /** A finite number from a SQLite or plist value (numeric strings accepted), else undefined. */
 export function asNumber(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  // -0 would not survive JSON; it means 0.
+  if (typeof value === "number") return Number.isFinite(value) ? value + 0 : undefined;
   if (typeof value === "bigint") return Number(value);
   if (typeof value === "string" && value.trim() !== "") {
     const n = Number(value);
-    return Number.isFinite(n) ? n : undefined;
+    return Number.isFinite(n) ? n + 0 : undefined;
   }
   return undefined;
 }
