@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { type MemoryFile, memorySource } from "../../testing/memory-source.js";
 import type { ArtifactStatus } from "../define.js";
@@ -102,5 +103,25 @@ describe("ios/contacts", () => {
     expect(contactsArtifact.observables(records[1]!)).toEqual([
       { kind: "email", value: "bo.sample@example.org", field: "values[0].value" },
     ]);
+  });
+
+  it("reads AddressBook.sqlitedb through the backup reader", async () => {
+    const dir = corpusPath("backups", "dev-ios16-plain");
+    if (dir === undefined) return;
+    const backup = await openIosBackup(dir);
+    try {
+      const records: ContactRecord[] = [];
+      const status = await runArtifact(backup, contactsArtifact, (r) =>
+        records.push(r.data as ContactRecord),
+      );
+      expect(status.warnings).toEqual([]);
+      expect(status.files).toEqual([PATH]);
+      expect(records.map((r) => r.values.map((v) => v.value))).toEqual([
+        ["+447700900111"],
+        ["bo.sample@example.org"],
+      ]);
+    } finally {
+      await backup.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource } from "../../testing/memory-source.js";
 import type { ArtifactStatus } from "../define.js";
@@ -144,5 +145,23 @@ describe("ios/sms-attachments", () => {
     expect(smsAttachmentsArtifact.observables(records[0]!)[0]?.value).toBe(
       "/private/var/mobile/Library/SMS/Attachments/0a/10/A2A71AB5-A231-49EF-9F90-ED2F7C946497/IMG_0101.PNG",
     );
+  });
+
+  it("reads the attachment through the backup reader", async () => {
+    const dir = corpusPath("backups", "dev-ios16-plain");
+    if (dir === undefined) return;
+    const backup = await openIosBackup(dir);
+    try {
+      const records: SmsAttachmentRecord[] = [];
+      const status = await runArtifact(backup, smsAttachmentsArtifact, (r) =>
+        records.push(r.data as SmsAttachmentRecord),
+      );
+      expect(status.warnings).toEqual([]);
+      const path = smsAttachmentsArtifact.observables(records[0]!)[0]?.value;
+      // The attachment's canonical path is a file the backup holds (MediaDomain maps onto the same tree).
+      expect(path === undefined ? undefined : backup.get(path)?.kind).toBe("file");
+    } finally {
+      await backup.close();
+    }
   });
 });

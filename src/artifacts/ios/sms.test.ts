@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { openSqliteImage } from "../../sqlite/open.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource, sqliteImage } from "../../testing/memory-source.js";
@@ -218,6 +219,31 @@ describe("ios/sms", () => {
     const asked = records.find((r) => r.text === "Did you try to send me a message?");
     expect(asked).toMatchObject({ handle: "xxxxxx2015@icloud.com", service: "iMessage", isFromMe: false });
     expect(asked?.receivedAt).toBe("2015-11-30T10:48:40.000Z");
+  });
+
+  it("reads sms.db through the backup reader, plain and encrypted", async () => {
+    for (const [folder, password] of [
+      ["dev-ios16-plain", undefined],
+      ["dev-ios16-enc", "spyglass-test"],
+    ] as const) {
+      const dir = corpusPath("backups", folder);
+      if (dir === undefined) return;
+      const backup = await openIosBackup(dir, { password: () => password });
+      try {
+        const records: SmsRecord[] = [];
+        const status = await runArtifact(backup, smsArtifact, (r) => records.push(r.data as SmsRecord));
+        expect(status.warnings).toEqual([]);
+        expect(status.files).toEqual([SMS_DB]);
+        expect(records.map((r) => [r.rowId, r.service, r.handle, r.links.length, r.hasAttachments])).toEqual([
+          [1, "iMessage", "+447700900111", 0, false],
+          [2, "iMessage", "+447700900111", 1, false],
+          [3, "iMessage", "+447700900111", 0, true],
+          [4, "SMS", "+447700900222", 0, false],
+        ]);
+      } finally {
+        await backup.close();
+      }
+    }
   });
 });
 
