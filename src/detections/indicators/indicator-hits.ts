@@ -1,0 +1,224 @@
+/**
+ * Indicator hits: every observable of every record of every artifact, matched against the loaded
+ * indicators. One finding per (record, indicator); the level depends on where the value was seen
+ * (docs/detections.md has the table), and repeats of one indicator are capped.
+ */
+import type { ArtifactDefinition, ArtifactRecord } from "../../artifacts/define.js";
+import { ARTIFACTS } from "../../artifacts/registry.js";
+import type { IndicatorMatch, IndicatorType, MatchReason } from "../../indicators/types.js";
+import type { Finding, FindingLevel } from "../../model/finding.js";
+import type { Observable, ObservableKind } from "../../model/observable.js";
+import { type DetectionContext, defineDetection } from "../define.js";
+import { earliest, evidenceOf, lowerLevel } from "../support.js";
+
+/** Findings kept per rule and indicator; the rest are counted in a note on the first one. */
+export const MAX_FINDINGS_PER_INDICATOR = 20;
+
+/** Artifacts where a domain or URL only shows the page was visited or loaded (a browser trail). */
+const BROWSING = new Set([
+  "ios/safari-history",
+  "ios/safari-browser-state",
+  "ios/safari-favicons",
+  "ios/cache-files",
+  "ios/webkit-resource-load-statistics",
+  "ios/webkit-session-resource-log",
+  "ios/webkit-website-data",
+  "ios/chrome-history",
+  "ios/firefox-history",
+]);
+
+/** Reasons that are weaker than an exact hit: one level lower. */
+const WEAK_REASONS = new Set<MatchReason>([
+  "truncated-name",
+  "basename",
+  "process-basename",
+  "tld",
+  "freedns-zone",
+]);
+/** Reasons that name a whole family of hosts rather than one: heuristic. */
+const HEURISTIC_REASONS = new Set<MatchReason>(["tld", "freedns-zone"]);
+
+/** The rule id of an indicator type. */
+export function ruleOf(type: IndicatorType): string {
+  switch (type) {
+    case "domain-name":
+    case "freedns-zone":
+    case "tld":
+      return "indicator/domain";
+    case "ipv4-addr":
+    case "ipv6-addr":
+      return "indicator/ip";
+    case "url":
+      return "indicator/url";
+    case "email-addr":
+      return "indicator/email";
+    case "process:name":
+      return "indicator/process";
+    case "file:path":
+      return "indicator/path";
+    case "file:name":
+      return "indicator/file-name";
+    case "file:hashes.md5":
+    case "file:hashes.sha1":
+    case "file:hashes.sha256":
+      return "indicator/hash";
+    case "app:id":
+      return "indicator/app-id";
+    case "configuration-profile:id":
+      return "indicator/profile-id";
+    default:
+      return "indicator/certificate";
+  }
+}
+
+/** The level of a hit before the reason is taken into account (the table in docs/detections.md). */
+export function baseLevel(artifact: string, kind: ObservableKind): FindingLevel {
+  switch (kind) {
+    case "process":
+    case "email":
+    case "profile-id":
+    case "app-id":
+      return "critical";
+    case "domain":
+    case "url":
+    case "ip":
+      return BROWSING.has(artifact) ? "medium" : "high";
+    default:
+      return "high";
+  }
+}
+
+/** The level and certainty of one hit. */
+export function gradeHit(
+  artifact: string,
+  kind: ObservableKind,
+  reason: MatchReason,
+): { level: FindingLevel; certainty: "exact" | "heuristic" } {
+  const level = baseLevel(artifact, kind);
+  return {
+    level: WEAK_REASONS.has(reason) ? lowerLevel(level) : level,
+    certainty: HEURISTIC_REASONS.has(reason) ? "heuristic" : "exact",
+  };
+}
+
+const KIND_WORDS: Record<ObservableKind, string> = {
+  domain: "the domain",
+  url: "the link",
+  ip: "the IP address",
+  email: "the address",
+  process: "the process name",
+  path: "the file",
+  "file-name": "the file name",
+  "app-id": "the app",
+  "profile-id": "the configuration profile",
+  hash: "a file with hash",
+  "cert-sha1": "a certificate with fingerprint",
+};
+
+const REASON_WORDS: Record<MatchReason, string> = {
+  exact: "",
+  subdomain: " (a subdomain of it)",
+  cidr: " (inside the listed range)",
+  prefix: " (inside the listed folder)",
+  suffix: " (ending with the listed path)",
+  basename: " (same file name)",
+  "process-basename": " (file named like the listed process)",
+  "truncated-name": " (the first 16 characters, as iOS stores process names)",
+  "freedns-zone": " (under a free dynamic-DNS zone)",
+  tld: " (under a suspicious top-level domain)",
+};
+
+function shorten(value: string): string {
+  return value.length > 120 ? `${value.slice(0, 117)}...` : value;
+}
+
+interface Hit {
+  record: ArtifactRecord;
+  definition: ArtifactDefinition;
+  match: IndicatorMatch;
+  observables: Observable[];
+}
+
+function hitFinding(context: DetectionContext, hit: Hit): Finding {
+  const { match, definition, record } = hit;
+  const first = hit.observables[0]!;
+  const { level, certainty } = gradeHit(record.artifact, first.kind, match.reason);
+  const fields = [...new Set(hit.observables.map((o) => o.field))];
+  const finding: Finding = {
+    rule: ruleOf(match.type),
+    level,
+    certainty,
+    summary: `${definition.title} contains ${KIND_WORDS[first.kind]} "${shorten(first.value)}", which matches "${shorten(match.indicator)}" in the indicator list "${match.collection}"${REASON_WORDS[match.reason]}.`,
+    evidence: [evidenceOf(context, record, { field: fields.join(", ") })],
+    indicator: {
+      value: match.indicator,
+      type: match.type,
+      collection: match.collection,
+      source: match.source,
+      reason: match.reason,
+    },
+  };
+  const time = earliest(definition.events(record.data).map((e) => e.at));
+  if (time !== undefined) finding.time = time;
+  const notes: string[] = [];
+  if (
+    BROWSING.has(record.artifact) &&
+    (first.kind === "domain" || first.kind === "url" || first.kind === "ip")
+  )
+    notes.push(
+      "Visiting a listed domain, e.g. reading about spyware or following a link without being infected, can cause this.",
+    );
+  if (match.reason === "truncated-name")
+    notes.push("iOS keeps only 16 characters of a process name, so a different process may share them.");
+  if (match.reason === "basename" || match.reason === "process-basename")
+    notes.push("Only the file name matches; a legitimate file can have the same name.");
+  if (HEURISTIC_REASONS.has(match.reason))
+    notes.push("The indicator names a whole zone of hosts, most of which are harmless.");
+  if (notes.length > 0) finding.notes = notes;
+  return finding;
+}
+
+export const indicatorHitsDetection = defineDetection({
+  id: "indicator/hits",
+  title: "Known indicators of compromise",
+  reads: ARTIFACTS.map((a) => a.id),
+  run(context) {
+    const index = context.indicators;
+    const findings: Finding[] = [];
+    if (index === undefined) return { findings, limitations: [] };
+    const kept = new Map<string, { first: Finding; count: number; extra: number }>();
+    for (const definition of ARTIFACTS) {
+      for (const record of context.records(definition.id)) {
+        const hits = new Map<string, Hit>();
+        for (const observable of definition.observables(record.data)) {
+          for (const match of index.match(observable)) {
+            const key = `${match.type}\0${match.indicator}\0${match.collection}\0${match.source}`;
+            const hit = hits.get(key);
+            if (hit === undefined) hits.set(key, { record, definition, match, observables: [observable] });
+            else hit.observables.push(observable);
+          }
+        }
+        for (const [key, hit] of hits) {
+          const capKey = `${ruleOf(hit.match.type)}\0${key}`;
+          const seen = kept.get(capKey);
+          if (seen !== undefined && seen.count >= MAX_FINDINGS_PER_INDICATOR) {
+            seen.extra += 1;
+            continue;
+          }
+          const finding = hitFinding(context, hit);
+          findings.push(finding);
+          if (seen === undefined) kept.set(capKey, { first: finding, count: 1, extra: 0 });
+          else seen.count += 1;
+        }
+      }
+    }
+    for (const { first, extra } of kept.values()) {
+      if (extra === 0) continue;
+      first.notes = [
+        ...(first.notes ?? []),
+        `${extra} more records matched this indicator; only the first ${MAX_FINDINGS_PER_INDICATOR} are listed.`,
+      ];
+    }
+    return { findings, limitations: [] };
+  },
+});

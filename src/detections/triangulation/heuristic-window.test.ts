@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import type { ArtifactRecord } from "../../artifacts/define.js";
+import { contextOf } from "../test-context.js";
+import { eventWindowDetection } from "./heuristic-window.js";
+import {
+  ATTACHMENTS,
+  analytics,
+  at,
+  FACETIME,
+  IMAGEIO,
+  IONOSPHERE,
+  listing,
+  location,
+  pref,
+  STATUSBAR,
+  usage,
+  WRM,
+} from "./test-fixtures.js";
+
+function run(records: ArtifactRecord[]) {
+  return eventWindowDetection.run(contextOf(records));
+}
+
+/** Many unrelated events long before, so that "the last 10 events" are not the only ones. */
+function padding(count: number): ArtifactRecord[] {
+  return Array.from({ length: count }, (_, i) => usage("nehelper", { first: -100_000 - i * 1000 }));
+}
+
+describe("triangulation/event-window", () => {
+  const cases: { name: string; records: ArtifactRecord[]; episodes: number }[] = [
+    {
+      name: "file change + WebContent traffic within 2 minutes",
+      records: [pref(STATUSBAR, { m: 0 }), usage("com.apple.WebKit.WebContent", { first: 120 })],
+      episodes: 1,
+    },
+    {
+      name: "location bundle stop + powerd traffic",
+      records: [location(IONOSPHERE, 0), usage("powerd/com.apple.datausage.diagnostics", { last: 200 })],
+      episodes: 1,
+    },
+    {
+      name: "emptied attachment folder (M and C) + lockdownd traffic",
+      records: [
+        listing(`${ATTACHMENTS}/65`, "directory", { m: 0, c: 0 }),
+        listing(`${ATTACHMENTS}/65/05`, "directory", { m: 10, c: 10 }),
+        usage("lockdownd/com.apple.datausage.security", { live: [60] }),
+      ],
+      episodes: 1,
+    },
+    {
+      name: "BackupAgent of the analytics baseline counts as traffic",
+      records: [analytics("BackupAgent", 0), pref(FACETIME, { c: 30 })],
+      episodes: 1,
+    },
+    {
+      name: "events 6 minutes apart",
+      records: [pref(STATUSBAR, { m: 0 }), usage("com.apple.WebKit.WebContent", { first: 360 })],
+      episodes: 0,
+    },
+    {
+      name: "an isolated preference change",
+      records: [pref(IMAGEIO, { m: 0, c: 0, b: 0 })],
+      episodes: 0,
+    },
+    {
+      name: "one class only (three preference files and a location stop of another client)",
+      records: [
+        pref(IMAGEIO, { m: 0 }),
+        pref(STATUSBAR, { m: 5 }),
+        pref(FACETIME, { m: 9 }),
+        location("com.apple.locationd.bundle-/System/Library/LocationBundles/Routine.bundle", 10),
+      ],
+      episodes: 0,
+    },
+    {
+      name: "traffic by BackupAgent2 or other processes does not count",
+      records: [
+        pref(STATUSBAR, { m: 0 }),
+        usage("BackupAgent2", { first: 10 }),
+        usage("nehelperd", { first: 10 }),
+      ],
+      episodes: 0,
+    },
+    {
+      name: "a window with an attachment file: the folder change does not count",
+      records: [
+        listing(`${ATTACHMENTS}/65/05`, "directory", { m: 0, c: 0 }),
+        listing(`${ATTACHMENTS}/65/05/ABC/IMG_0001.HEIC`, "file", { m: 5, c: 5, b: 5 }),
+        usage("nehelper", { first: 30 }),
+      ],
+      episodes: 0,
+    },
+    {
+      name: "an attachment folder only modified (not status-changed) does not count",
+      records: [listing(`${ATTACHMENTS}/65/05`, "directory", { m: 0 }), usage("nehelper", { first: 30 })],
+      episodes: 0,
+    },
+    {
+      name: "an attachment file cancels the SMS class only, not the others",
+      records: [
+        listing(`${ATTACHMENTS}/65/05`, "directory", { m: 0, c: 0 }),
+        listing(`${ATTACHMENTS}/65/05/ABC/IMG_0001.HEIC`, "file", { m: 5 }),
+        usage("nehelper", { first: 30 }),
+        location(WRM, 40),
+      ],
+      episodes: 1,
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const { findings } = run(c.records);
+      expect(findings).toHaveLength(c.episodes);
+      for (const f of findings)
+        expect(f).toMatchObject({
+          rule: "triangulation/event-window",
+          level: "high",
+          certainty: "heuristic",
+        });
+    });
+
+  it("finds a cluster among the last 10 events and when there are 10 events or fewer", () => {
+    const records = [
+      ...padding(20),
+      pref(STATUSBAR, { m: 0 }),
+      usage("com.apple.WebKit.WebContent", { first: 60 }),
+    ];
+    expect(run(records).findings).toHaveLength(1);
+    expect(run(records.slice(20)).findings).toHaveLength(1);
+  });
+
+  it("merges overlapping windows into one episode listing its events and window", () => {
+    const { findings } = run([
+      pref(STATUSBAR, { m: 0, c: 0 }),
+      usage("com.apple.WebKit.WebContent", { first: 60, last: 90 }),
+      location(IONOSPHERE, 120),
+      pref(FACETIME, { m: 150 }),
+    ]);
+    expect(findings).toHaveLength(1);
+    const f = findings[0]!;
+    expect(f.time).toBe(at(0));
+    expect(f.heuristic?.window).toEqual({ start: at(0), end: at(150), seconds: 150 });
+    expect(f.heuristic?.events.map((e) => e.class)).toEqual([
+      "file",
+      "file",
+      "net",
+      "net",
+      "location",
+      "file",
+    ]);
+    expect(f.heuristic?.parameters?.qualifyingClasses).toEqual(
+      expect.arrayContaining(["file", "net", "location"]),
+    );
+    expect(f.evidence).toHaveLength(4);
+    expect(f.summary).toMatch(/^Within 3 minutes,/);
+  });
+
+  it("caps a window at 10 events: an 11th event of another class is not combined", () => {
+    // Ten events at the same second (9 plist times and a folder only modified), then traffic 1 s later:
+    // the window starting at the first event holds one class; the one starting at the second reaches the traffic.
+    const watched = [
+      pref(IMAGEIO, { m: 0, c: 0, b: 0 }),
+      pref(STATUSBAR, { m: 0, c: 0, b: 0 }),
+      pref(FACETIME, { m: 0, c: 0, b: 0 }),
+    ];
+    const { findings } = run([
+      ...watched,
+      listing(`${ATTACHMENTS}/aa`, "directory", { m: 0 }),
+      usage("nehelper", { first: 1 }),
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.heuristic!.events).toHaveLength(10);
+    expect(findings[0]!.heuristic!.events.at(-1)).toMatchObject({ class: "net", at: at(1) });
+  });
+
+  it("two clusters far apart are two episodes", () => {
+    const { findings } = run([
+      pref(STATUSBAR, { m: 0 }),
+      usage("nehelper", { first: 10, last: 5000 }),
+      location(WRM, 5100),
+    ]);
+    expect(findings.map((f) => f.time)).toEqual([at(0), at(5000)]);
+  });
+
+  it("the plist times come from the file listing when preference-files is absent", () => {
+    const { findings } = run([listing(STATUSBAR, "file", { m: 0 }), usage("nehelper", { first: 10 })]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.heuristic!.events[0]).toMatchObject({
+      class: "file",
+      path: STATUSBAR,
+      artifact: "ios/file-listing",
+    });
+  });
+
+  it("notes missing sources without failing", () => {
+    const result = eventWindowDetection.run(contextOf([]));
+    expect(result.findings).toEqual([]);
+    expect(result.limitations.map((l) => l.important)).toEqual([false, false, false]);
+  });
+});

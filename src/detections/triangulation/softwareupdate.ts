@@ -1,0 +1,88 @@
+/**
+ * Changes of com.apple.softwareupdateservicesd.plist: Kaspersky reports that the implant edits it to
+ * block iOS updates (kaspersky.md §2.4). Normal updates and update settings touch it too, so a
+ * change alone is low; a change within 5 minutes of another Triangulation trace is medium.
+ */
+import type { ArtifactRecord } from "../../artifacts/define.js";
+import type { FileListingRecord } from "../../artifacts/ios/file-listing.js";
+import type { PreferenceFileRecord } from "../../artifacts/ios/preference-files.js";
+import type { Finding } from "../../model/finding.js";
+import { defineDetection } from "../define.js";
+import { evidenceOf, millis } from "../support.js";
+import { CAMPAIGN, EXACT_PROCESS, heuristicEvent, traceTimeline, usageRows, usageTimes } from "./traces.js";
+
+const RULE = "triangulation/softwareupdate-plist";
+export const SOFTWAREUPDATE_PLIST =
+  "/private/var/mobile/Library/Preferences/com.apple.softwareupdateservicesd.plist";
+const NEAR_SECONDS = 300;
+
+export const softwareUpdatePlistDetection = defineDetection({
+  id: RULE,
+  title: "Operation Triangulation: software update settings changed",
+  reads: ["ios/preference-files", "ios/file-listing", "ios/datausage", "ios/netusage"],
+  run(context) {
+    const found: ArtifactRecord<PreferenceFileRecord | FileListingRecord>[] = [
+      ...context.records<PreferenceFileRecord>("ios/preference-files"),
+      ...context.records<FileListingRecord>("ios/file-listing"),
+    ].filter((r) => r.data.path === SOFTWAREUPDATE_PLIST);
+    const record = found[0];
+    if (record === undefined) return { findings: [], limitations: [] };
+    const changes = [
+      ["modified", record.data.modifiedAt],
+      ["status changed", record.data.changedAt],
+    ].filter((c): c is [string, string] => c[1] !== undefined);
+    if (changes.length === 0) return { findings: [], limitations: [] };
+
+    // Other traces to compare with: the heuristic's events and any BackupAgent time.
+    const traces = traceTimeline(context).filter((e) => e.subject !== SOFTWAREUPDATE_PLIST);
+    const backupTimes = usageRows(context)
+      .filter((r) => r.data.processName === EXACT_PROCESS)
+      .flatMap((r) => usageTimes(r.data).map((t) => ({ ms: millis(t.at) ?? Number.NaN, at: t.at, r })));
+    const findings: Finding[] = [];
+    for (const [verb, at] of changes) {
+      const ms = millis(at);
+      if (ms === undefined) continue;
+      const near = traces.filter((e) => Math.abs(e.ms - ms) <= NEAR_SECONDS * 1000);
+      const nearBackup = backupTimes.filter((b) => Math.abs(b.ms - ms) <= NEAR_SECONDS * 1000);
+      const corroborated = near.length > 0 || nearBackup.length > 0;
+      findings.push({
+        rule: RULE,
+        level: corroborated ? "medium" : "low",
+        certainty: "heuristic",
+        time: at,
+        summary: corroborated
+          ? "The software update settings file was changed within minutes of other Operation Triangulation traces; the implant edits it to block iOS updates."
+          : "The software update settings file was changed; Operation Triangulation edits it to block updates, but normal updates change it too.",
+        evidence: [evidenceOf(context, record, { field: verb === "modified" ? "modifiedAt" : "changedAt" })],
+        heuristic: {
+          name: "software update plist change",
+          events: [
+            {
+              at,
+              class: "file",
+              event: verb === "modified" ? "M" : "C",
+              description: `file ${verb}: ${SOFTWAREUPDATE_PLIST}`,
+              artifact: record.artifact,
+              path: SOFTWAREUPDATE_PLIST,
+            },
+            ...near.map(heuristicEvent),
+            ...nearBackup.map((b) => ({
+              at: b.at,
+              class: "net",
+              event: "BackupAgent",
+              description: "traffic by process BackupAgent",
+              artifact: b.r.artifact,
+              path: b.r.file,
+            })),
+          ],
+          parameters: { nearSeconds: NEAR_SECONDS },
+        },
+        campaign: CAMPAIGN,
+        notes: [
+          "iOS updates, update settings and restores change this file too; it is only a lead when a failed update or other traces go with it.",
+        ],
+      });
+    }
+    return { findings, limitations: [] };
+  },
+});
