@@ -34,6 +34,9 @@ CREATE TABLE handle (ROWID INTEGER PRIMARY KEY AUTOINCREMENT UNIQUE, id TEXT NOT
 CREATE TABLE message (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, text TEXT, handle_id INTEGER DEFAULT 0,
   attributedBody BLOB, service TEXT, date INTEGER, date_read INTEGER, is_from_me INTEGER DEFAULT 0, cache_has_attachments INTEGER DEFAULT 0);
 CREATE TABLE message_attachment_join (message_id INTEGER, attachment_id INTEGER);
+CREATE TABLE chat (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, chat_identifier TEXT, service_name TEXT);
+CREATE TABLE chat_message_join (chat_id INTEGER, message_id INTEGER, message_date INTEGER DEFAULT 0, PRIMARY KEY (chat_id, message_id));
+INSERT INTO chat VALUES (1, 'iMessage;+;chat123', 'chat123', 'iMessage'), (2, 'iMessage;-;group@example.net', 'group@example.net', 'iMessage');
 INSERT INTO handle VALUES (1, '+447700900111', 'gb', 'iMessage'), (2, 'attacker@example.com', NULL, 'iMessage');
 `;
 
@@ -70,9 +73,18 @@ describe("ios/sms", () => {
         VALUES (1, 'G1', 'Hi! See https://www.example.org/welcome.', 1, 'iMessage', 707302800000000000, 707302805000000000, 0, 0),
                (2, 'G2', 'ok (https://en.wikipedia.org/wiki/Foo_(bar))', 2, 'iMessage', 707302890000000000, 0, 1, 0),
                (3, 'G3', NULL, 1, 'SMS', 707302900000000000, NULL, 0, 0);
-      INSERT INTO message_attachment_join VALUES (3, 1);`);
+      INSERT INTO message_attachment_join VALUES (3, 1);
+      INSERT INTO message (ROWID, guid, text, handle_id, service, date, is_from_me) VALUES (4, 'G4', 'to the group', 0, 'iMessage', 707302950000000000, 1);
+      INSERT INTO chat_message_join VALUES (1, 1, 0), (2, 4, 0);`);
     const records = parseImage(image);
-    expect(records).toHaveLength(3);
+    expect(records).toHaveLength(4);
+    expect(records[3]).toMatchObject({ rowId: 4, chatIdentifier: "group@example.net", isFromMe: true });
+    expect(records[3]?.handle).toBeUndefined();
+    expect(records[0]?.chatIdentifier).toBeUndefined();
+    expect(smsArtifact.observables(records[3]!)).toEqual([
+      { kind: "email", value: "group@example.net", field: "chatIdentifier" },
+    ]);
+    expect(smsArtifact.events(records[3]!)[0]?.description).toBe("iMessage sent to group@example.net");
     expect(records[0]).toEqual({
       rowId: 1,
       guid: "G1",

@@ -29,6 +29,8 @@ export interface SmsRecord {
   service?: string;
   /** The other party (handle.id): phone number or Apple ID e-mail. */
   handle?: string;
+  /** The conversation (chat.chat_identifier): the party, or a group id; set when handle is not. */
+  chatIdentifier?: string;
   isFromMe: boolean;
   /** message.date for outgoing messages. */
   sentAt?: string;
@@ -85,8 +87,14 @@ export const smsArtifact = defineArtifact<SmsRecord>({
         : hasColumns(tables, "handle", "service")
           ? "h.service"
           : "NULL";
+      const chat =
+        hasColumns(tables, "chat_message_join", "chat_id", "message_id") &&
+        hasColumns(tables, "chat", "chat_identifier")
+          ? `(SELECT ${cappedColumn("c.chat_identifier", 4096)} FROM chat_message_join cm JOIN chat c ON c.ROWID = cm.chat_id
+              WHERE cm.message_id = m.ROWID LIMIT 1)`
+          : "NULL";
       const sql = `SELECT m.ROWID AS rowId, m.guid AS guid, ${cappedColumn("m.text")} AS text,
-          ${service} AS service, h.id AS handle, m.is_from_me AS isFromMe, m.date AS date,
+          ${service} AS service, h.id AS handle, ${chat} AS chatIdentifier, m.is_from_me AS isFromMe, m.date AS date,
           ${has("date_read") ? "m.date_read" : "NULL"} AS dateRead,
           ${
             has("attributedBody")
@@ -113,12 +121,13 @@ export const smsArtifact = defineArtifact<SmsRecord>({
   observables(record) {
     const observables: Observable[] = urlObservables(record.links, "links");
     observables.push(...emailObservable(record.handle, "handle"));
+    observables.push(...emailObservable(record.chatIdentifier, "chatIdentifier"));
     return observables;
   },
   events(record) {
     const events: TimelineEvent[] = [];
     const what = record.service ?? "Message";
-    const who = record.handle ?? "an unknown handle";
+    const who = record.handle ?? record.chatIdentifier ?? "an unknown handle";
     const extras = describeExtras(record);
     if (record.sentAt !== undefined)
       events.push({ at: record.sentAt, event: "sms_sent", description: `${what} sent to ${who}${extras}` });
@@ -164,6 +173,8 @@ function buildSmsRecord(row: Record<string, unknown>, problems: ProblemCounter):
     guid: asNonEmpty(row.guid),
     service: asNonEmpty(row.service),
     handle: asNonEmpty(row.handle),
+    chatIdentifier:
+      asNonEmpty(row.handle) === undefined ? asNonEmpty(row.chatIdentifier)?.slice(0, 4096) : undefined,
     sentAt: isFromMe ? at : undefined,
     receivedAt: isFromMe ? undefined : at,
     readAt: fromCocoaNanoseconds(row.dateRead),
