@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { openFsDump } from "../../readers/fs-dump/index.js";
 import { openSqliteImage } from "../../sqlite/open.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource, sqliteImage } from "../../testing/memory-source.js";
@@ -29,26 +28,6 @@ function parse(sql: string) {
   const records = [...input.parse(db, context)];
   db.close();
   return { records, warnings };
-}
-
-/** The members of a zip (stored or deflated), by name: enough to read the iLEAPP corpus slices in a test. */
-function unzip(zip: Buffer): Map<string, Buffer> {
-  const members = new Map<string, Buffer>();
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  let at = zip.readUInt32LE(end + 16);
-  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const skip = nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    const name = zip.toString("utf8", at + 46, at + 46 + nameLength);
-    const local = zip.readUInt32LE(at + 42);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const raw = zip.subarray(start, start + size);
-    members.set(name, method === 8 ? inflateRawSync(raw) : Buffer.from(raw));
-    at += 46 + skip;
-  }
-  return members;
 }
 
 describe("ios/cache-files", () => {
@@ -152,7 +131,7 @@ describe("ios/cache-files", () => {
     expect(fromSqliteTimestamp(null)).toBeUndefined();
   });
 
-  it("reads iLEAPP's MobileSafari Cache.db with its WAL applied (1 response)", async () => {
+  it("reads iLEAPP's MobileSafari Cache.db from its zip slice, WAL applied (1 response)", async () => {
     const zipPath = corpusPath(
       "ileapp",
       "cases",
@@ -161,10 +140,12 @@ describe("ios/cache-files", () => {
       "testdata.safariCache.safariCache.mvs_ios_2023.zip",
     );
     if (zipPath === undefined) return;
-    const files: Record<string, Buffer> = {};
-    for (const [name, bytes] of unzip(readFileSync(zipPath))) files[name] = bytes;
+    // The one response exists only in Cache.db-wal: finding it proves the sidecar was applied.
+    const source = await openFsDump(zipPath);
     const records: ArtifactRecord[] = [];
-    const status = await runArtifact(memorySource(files), cacheFilesArtifact, (r) => records.push(r));
+    const status = await runArtifact(source, cacheFilesArtifact, (r) => records.push(r)).finally(() =>
+      source.close(),
+    );
     expect(status).toMatchObject({ status: "found", records: 1, warnings: [] });
     expect(records[0]!.data as CacheFileRecord).toEqual({
       rowId: 1,
