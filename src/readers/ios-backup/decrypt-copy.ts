@@ -1,14 +1,17 @@
 /**
  * `backup decrypt`: writes a decrypted copy in the backup's own layout (Manifest.db as plain
  * SQLite, payloads at xx/fileID, the three host plists copied unchanged) and the SHA-256 of
- * every written file. Payloads are decrypted in a stream, so large files never sit in memory.
+ * every written file. Payloads are decrypted in a stream (large files never sit in memory), on
+ * every core when running from the compiled build.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { SpyglassError } from "../../errors.js";
 import type { IosBackup } from "./backup.js";
-import { PayloadDecryptor, splitWrappedKey } from "./crypto.js";
+import { splitWrappedKey } from "./crypto.js";
+import { decryptAll } from "./decrypt-pool.js";
+import type { DecryptTask } from "./decrypt-worker.js";
 import type { ManifestFile } from "./manifest.js";
 
 /** One written file and its hash, as listed in hashes.json. */
@@ -47,7 +50,7 @@ export async function prepareOutputDir(out: string, force: boolean): Promise<voi
 export async function writeDecryptedCopy(
   backup: IosBackup,
   out: string,
-  options: { onProgress?: (doneBytes: number, totalBytes: number) => void; concurrency?: number } = {},
+  options: { onProgress?: (doneBytes: number, totalBytes: number) => void; threads?: number } = {},
 ): Promise<DecryptCopyResult> {
   const result: DecryptCopyResult = { files: [], skipped: [], bytes: 0 };
   const write = async (name: string, data: Buffer): Promise<void> => {
@@ -72,74 +75,49 @@ export async function writeDecryptedCopy(
 
   const todo = backup.files.filter((f) => f.entry.kind === "file" && f.entry.present);
   const total = todo.reduce((sum, f) => sum + f.entry.size, 0);
+  const tasks: DecryptTask[] = [];
+  const folders = new Set<string>();
+  todo.forEach((file, id) => {
+    const fileId = file.entry.backup!.fileId;
+    folders.add(fileId.slice(0, 2));
+    try {
+      const key = fileKey(backup, file);
+      tasks.push({
+        id,
+        source: backup.payloadPath(file),
+        target: join(out, fileId.slice(0, 2), fileId),
+        ...(key === undefined ? {} : { keyHex: key.toString("hex") }),
+      });
+    } catch (error) {
+      result.skipped.push({
+        path: file.entry.origin,
+        reason: error instanceof SpyglassError ? error.toLine() : (error as Error).message,
+      });
+    }
+  });
+  for (const folder of folders) await fs.mkdir(join(out, folder), { recursive: true });
   let done = 0;
-  const made = new Set<string>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length) {
-      const file = todo[next++]!;
-      const id = file.entry.backup!.fileId;
-      const folder = join(out, id.slice(0, 2));
-      if (!made.has(folder)) {
-        made.add(folder);
-        await fs.mkdir(folder, { recursive: true });
-      }
-      try {
-        const written = await copyPayload(backup, file, join(folder, id));
-        result.files.push({ path: `${id.slice(0, 2)}/${id}`, ...written });
-        result.bytes += written.size;
-      } catch (error) {
-        result.skipped.push({
-          path: file.entry.origin,
-          reason: error instanceof SpyglassError ? error.toLine() : (error as Error).message,
+  await decryptAll(tasks, {
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    onDone(outcome, task) {
+      const file = todo[task.id]!;
+      const fileId = file.entry.backup!.fileId;
+      if (outcome.error !== undefined || outcome.sha256 === undefined || outcome.size === undefined) {
+        result.skipped.push({ path: file.entry.origin, reason: outcome.error ?? "not decrypted" });
+      } else {
+        result.files.push({
+          path: `${fileId.slice(0, 2)}/${fileId}`,
+          size: outcome.size,
+          sha256: outcome.sha256,
         });
+        result.bytes += outcome.size;
       }
       done += file.entry.size;
       options.onProgress?.(done, total);
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, () => worker()));
+    },
+  });
   result.files.sort((a, b) => a.path.localeCompare(b.path));
   return result;
-}
-
-async function copyPayload(
-  backup: IosBackup,
-  file: ManifestFile,
-  target: string,
-): Promise<{ size: number; sha256: string }> {
-  const source = backup.payloadPath(file);
-  const stat = await fs.lstat(source);
-  if (!stat.isFile())
-    throw new SpyglassError("CORRUPT", "payload is not a regular file; not followed", { file: source });
-  const hash = createHash("sha256");
-  const handle = await fs.open(target, "w");
-  let size = 0;
-  try {
-    const key = fileKey(backup, file);
-    const decryptor = key === undefined ? undefined : new PayloadDecryptor(key);
-    for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) {
-      const plain = decryptor === undefined ? (chunk as Buffer) : decryptor.update(chunk as Buffer);
-      if (plain.length > 0) {
-        hash.update(plain);
-        await handle.write(plain);
-        size += plain.length;
-      }
-    }
-    if (decryptor !== undefined) {
-      if (stat.size % 16 !== 0)
-        throw new SpyglassError("CORRUPT", "encrypted payload is not a whole number of AES blocks", {
-          file: source,
-        });
-      const tail = decryptor.final().plaintext;
-      hash.update(tail);
-      await handle.write(tail);
-      size += tail.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return { size, sha256: hash.digest("hex") };
 }
 
 function fileKey(backup: IosBackup, file: ManifestFile): Buffer | undefined {
