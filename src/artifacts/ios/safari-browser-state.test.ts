@@ -5,7 +5,11 @@ import { openSqliteImage } from "../../sqlite/open.js";
 import { memorySource, sqliteImage } from "../../testing/memory-source.js";
 import type { ArtifactRecord, ParseContext } from "../define.js";
 import { runArtifact } from "../run.js";
-import { type SafariBrowserStateRecord, safariBrowserStateArtifact } from "./safari-browser-state.js";
+import {
+  decodeSessionData,
+  type SafariBrowserStateRecord,
+  safariBrowserStateArtifact,
+} from "./safari-browser-state.js";
 
 const PATH = "/private/var/mobile/Library/Safari/BrowserState.db";
 
@@ -155,5 +159,30 @@ describe("ios/safari-browser-state", () => {
     const status = await runArtifact(source, safariBrowserStateArtifact, (r) => records.push(r));
     expect(status).toMatchObject({ status: "found", records: 2, warnings: [] });
     expect((records[0]!.data as SafariBrowserStateRecord).profile).toBe("P-1");
+  });
+
+  it("never hangs or throws anything but an Error on mutated session blobs (fuzz)", () => {
+    const valid = Buffer.from(SESSION.slice(2, -1), "hex");
+    let seed = 0x5eed;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const started = Date.now();
+    let decoded = 0;
+    for (let round = 0; round < 2000; round++) {
+      const blob = Buffer.from(valid);
+      for (let flips = 1 + random(8); flips > 0; flips--) blob[random(blob.length)] = random(256);
+      const input = round % 10 === 0 ? blob.subarray(0, random(blob.length)) : blob;
+      try {
+        const result = decodeSessionData(input, []);
+        expect(Array.isArray(result.entries)).toBe(true);
+        decoded += 1;
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+      }
+    }
+    expect(decoded).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
