@@ -152,4 +152,44 @@ describe("ios/webkit-session-resource-log", () => {
       { code: "CORRUPT", message: "browsingStatistics is not an array", file: CLIP_LOG },
     ]);
   });
+
+  it("never throws on random plist shapes (fuzz)", () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const keys = [
+      "PrevalentResourceOrigin",
+      "PrevalentResourceDomain",
+      "topFrameUniqueRedirectsTo",
+      "origin",
+      "domain",
+      "lastSeen",
+    ];
+    const value = (depth: number): PlistValue => {
+      const pick = random(depth > 3 ? 6 : 8);
+      if (pick === 0) return "evil.test";
+      if (pick === 1) return random(2) === 0 ? 1.5e9 : -1;
+      if (pick === 2) return random(2) === 0;
+      if (pick === 3) return new Date(random(2) === 0 ? Number.NaN : 1e12);
+      if (pick === 4) return new Uint8Array(3);
+      if (pick === 5) return null;
+      if (pick === 6) return Array.from({ length: random(4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: random(5) }, () => [keys[random(keys.length)]!, value(depth + 1)]),
+      );
+    };
+    const file = { path: APP_LOG, kind: "file" as const, size: 0, origin: APP_LOG, present: true };
+    const input = webkitSessionResourceLogArtifact.input;
+    if (input.kind !== "plist") throw new Error("expected a plist input");
+    for (let round = 0; round < 1000; round++) {
+      const root = { browsingStatistics: Array.from({ length: random(4) }, () => value(0)) };
+      for (const record of input.parse(root, { file, warn: () => {} })) {
+        expect(typeof record.origin).toBe("string");
+        webkitSessionResourceLogArtifact.observables(record);
+        webkitSessionResourceLogArtifact.events(record);
+      }
+    }
+  });
 });
