@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { writeBinaryPlist } from "../../formats/bplist-writer.js";
+import { buildKeyedArchive } from "../../formats/nskeyed-writer.js";
 import type { PlistDict } from "../../formats/plist-value.js";
 import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import type { EvidenceSource } from "../../readers/types.js";
@@ -111,7 +112,17 @@ describe("ios/applications", () => {
           CFBundleShortVersionString: "1.0",
         },
       },
+      [`${BUNDLES}/BBBB/BundleMetadata.plist`]: {
+        plist: buildKeyedArchive({
+          $class: "MIBundleMetadata",
+          fields: { installDate: { $class: "NSDate", fields: { "NS.time": 700000000 } }, installType: 1 },
+        }),
+      },
       [`${BUNDLES}/CCCC/iTunesMetadata.plist`]: Buffer.from("not a plist"),
+      [`${BUNDLES}/EEEE/BundleMetadata.plist`]: { plist: { installDate: 700000100 } },
+      [`${BUNDLES}/FFFF/BundleMetadata.plist`]: {
+        plist: { $archiver: "NSKeyedArchiver", $objects: [], $top: 1 },
+      },
       [`${BUNDLES}/DDDD/empty.txt`]: Buffer.from(""),
     });
     const { records, warnings } = await run(source);
@@ -133,9 +144,22 @@ describe("ios/applications", () => {
         installedFrom: "unknown",
         metadataSource: "bundle-info",
         container: `${BUNDLES}/BBBB`,
+        installedAt: "2023-03-08T20:26:40.000Z",
+        installType: 1,
       },
     ]);
-    expect(warnings).toEqual([expect.stringMatching(/^CORRUPT: iTunesMetadata\.plist could not be decoded/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^CORRUPT: iTunesMetadata\.plist could not be decoded/),
+      "OTHER: app container names no app (no iTunesMetadata or Info.plist)",
+      "CORRUPT: BundleMetadata.plist: NSKeyedArchiver archive has no $top dictionary",
+    ]);
+    expect(applicationsArtifact.events(records[1]!)).toEqual([
+      {
+        at: "2023-03-08T20:26:40.000Z",
+        event: "app_installed",
+        description: "Agent (com.evil.agent) installed",
+      },
+    ]);
     expect(applicationsArtifact.events(records[0]!).map((e) => e.event)).toEqual([
       "app_purchased",
       "app_container_created",

@@ -1,12 +1,13 @@
 /** Installed applications: a backup's Info.plist app list with iTunesMetadata, or a dump's app bundles (MVT Applications). */
 import { isSpyglassError } from "../../errors.js";
+import { isKeyedArchive, unarchive } from "../../formats/nskeyed.js";
 import { parsePlist } from "../../formats/plist.js";
 import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
 import type { Observable } from "../../model/observable.js";
-import { fromDate } from "../../model/time.js";
+import { fromCocoaSeconds, fromDate } from "../../model/time.js";
 import type { EvidenceEntry, EvidenceSource } from "../../readers/types.js";
 import { defineArtifact, type ParseContext, type TimelineEvent } from "../define.js";
-import { cappedText, setDefined } from "./_shared/system.js";
+import { asNumber, cappedText, setDefined } from "./_shared/system.js";
 
 /** Where an app came from, judged by iTunesMetadata's sourceApp. */
 export type InstalledFrom = "app-store" | "mdm" | "other" | "unknown";
@@ -30,6 +31,9 @@ export interface ApplicationRecord {
   /** Dumps: the app's bundle container and when it was created. */
   container?: string;
   containerCreatedAt?: string;
+  /** Dumps: BundleMetadata.plist installDate and installType (installd's own record of the install). */
+  installedAt?: string;
+  installType?: number;
   truncated?: string[];
 }
 
@@ -139,6 +143,28 @@ function* fromBackupInfo(info: PlistDict, context: Omit<ParseContext, "file">): 
   }
 }
 
+/** Fills installedAt/installType from BundleMetadata.plist (an NSKeyedArchiver MIBundleMetadata, or a plain dict). */
+function applyBundleMetadata(
+  record: ApplicationRecord,
+  raw: PlistDict,
+  file: string,
+  context: Omit<ParseContext, "file">,
+): void {
+  let bundle: PlistValue = raw;
+  if (isKeyedArchive(raw)) {
+    try {
+      bundle = unarchive(raw, { file, budget: { maxObjects: 100_000 } });
+    } catch (error) {
+      context.warn({ code: "CORRUPT", message: `BundleMetadata.plist: ${(error as Error).message}`, file });
+      return;
+    }
+  }
+  if (!isPlistDict(bundle)) return;
+  const date = bundle.installDate;
+  setDefined(record, "installedAt", date instanceof Date ? fromDate(date) : fromCocoaSeconds(asNumber(date)));
+  setDefined(record, "installType", asNumber(bundle.installType));
+}
+
 async function readDict(
   source: EvidenceSource,
   entry: EvidenceEntry,
@@ -179,6 +205,11 @@ async function* fromBundles(
         ? await readDict(source, metadataEntry, context)
         : undefined;
     if (metadata !== undefined) applyItunesMetadata(record, metadata, truncated);
+    const bundleEntry = source.get(`${container.path}/BundleMetadata.plist`);
+    if (bundleEntry?.kind === "file" && bundleEntry.present) {
+      const bundle = await readDict(source, bundleEntry, context);
+      if (bundle !== undefined) applyBundleMetadata(record, bundle, bundleEntry.path, context);
+    }
     if (record.bundleId === "") {
       // No (usable) iTunesMetadata: sideloaded, enterprise or developer builds. The app's own Info.plist names it.
       const infoEntry = source
@@ -198,7 +229,15 @@ async function* fromBundles(
           setDefined(record, "version", cappedText(info.CFBundleShortVersionString, "version", truncated));
       }
     }
-    if (record.bundleId === "" && metadata === undefined && record.metadataSource !== "bundle-info") continue;
+    if (record.bundleId === "" && metadata === undefined && record.metadataSource !== "bundle-info") {
+      if (record.installedAt !== undefined)
+        context.warn({
+          code: "OTHER",
+          message: "app container names no app (no iTunesMetadata or Info.plist)",
+          file: container.path,
+        });
+      continue;
+    }
     yield finish(record, truncated);
   }
 }
@@ -235,11 +274,13 @@ export const applicationsArtifact = defineArtifact<ApplicationRecord>({
     const name = record.name === undefined ? record.bundleId : `${record.name} (${record.bundleId})`;
     if (record.purchasedAt !== undefined)
       events.push({ at: record.purchasedAt, event: "app_purchased", description: `${name} purchased` });
+    if (record.installedAt !== undefined)
+      events.push({ at: record.installedAt, event: "app_installed", description: `${name} installed` });
     if (record.containerCreatedAt !== undefined)
       events.push({
         at: record.containerCreatedAt,
         event: "app_container_created",
-        description: `${name} installed`,
+        description: `${name} bundle container created`,
       });
     return events;
   },
