@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { openSqliteImage } from "../../sqlite/open.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource, sqliteImage } from "../../testing/memory-source.js";
@@ -168,5 +170,30 @@ describe("ios/safari-history", () => {
       url: "http://facebook.com/",
       visitedAt: "2017-11-09T21:24:28.829Z",
     });
+  });
+
+  it("reads History.db from the corpus backups, plain and encrypted alike (3 visits)", async () => {
+    const dir = corpusPath("backups");
+    if (dir === undefined) return;
+    const expected = [
+      ["https://www.example.org/welcome", "Example Domain", "2023-06-01T09:02:00.000Z"],
+      ["https://www.apple.com/", "Apple", "2023-06-03T19:00:00.000Z"],
+      ["https://developer.apple.com/documentation/", "Documentation", "2023-08-18T15:45:10.000Z"],
+    ];
+    for (const [name, password] of [["dev-ios16-plain"], ["dev-ios16-enc", "spyglass-test"]]) {
+      const backup = await openIosBackup(
+        join(dir, name!),
+        password === undefined ? {} : { password: () => password },
+      );
+      const records: ArtifactRecord[] = [];
+      const status = await runArtifact(backup, safariHistoryArtifact, (r) => records.push(r)).finally(() =>
+        backup.close(),
+      );
+      expect(status, name).toMatchObject({ status: "found", records: 3, warnings: [] });
+      expect(records[0]?.origin).toBe("HomeDomain::Library/Safari/History.db");
+      const data = records.map((r) => r.data as SafariHistoryRecord);
+      expect(data.map((r) => [r.url, r.title, r.visitedAt])).toEqual(expected);
+      expect(data.every((r) => r.loadSuccessful === true && r.redirectSource === undefined)).toBe(true);
+    }
   });
 });
