@@ -64,6 +64,19 @@ describe("ios/calendar", () => {
     );
   });
 
+  it("resolves participants through the Identity table", async () => {
+    const { records } = await run(`${MODERN}
+      CREATE TABLE Identity (display_name TEXT, address TEXT, first_name TEXT, last_name TEXT);
+      INSERT INTO Identity (ROWID, display_name, address) VALUES (5, 'Organiser', 'mailto:org@example.com'), (6, 'Phone', 'tel:+1555');
+      INSERT INTO CalendarItem (ROWID, summary, description, start_date, end_date, organizer_id) VALUES (1, 'Meeting', 'Notes', 1, 2, 20);
+      INSERT INTO Participant (ROWID, owner_id, identity_id, email) VALUES (20, 1, 5, NULL), (21, 1, 6, NULL), (22, 1, 99, 'x@example.org');`);
+    expect(records[0]?.participants).toEqual([
+      { role: "organizer", email: "org@example.com", name: "Organiser" },
+      { role: "attendee", name: "Phone" },
+      { role: "attendee", email: "x@example.org" },
+    ]);
+  });
+
   it("reads an older schema (no UUID, url, creation date or owner_id)", async () => {
     const { records } = await run(`
       CREATE TABLE CalendarItem (ROWID INTEGER PRIMARY KEY, summary TEXT, description TEXT, start_date REAL, end_date REAL, organizer_id INTEGER);

@@ -23,7 +23,10 @@ import {
 
 /** A person on an event. */
 export interface CalendarParticipant {
+  /** Participant.email, else the `mailto:` address of its Identity row. */
   email?: string;
+  /** Identity.display_name, when the Identity table is there. */
+  name?: string;
   phone?: string;
   role: "organizer" | "attendee";
   isSelf?: boolean;
@@ -139,22 +142,37 @@ function participantReader(
     hasColumns(tables, "Participant", column)
       ? `${cappedColumn(`p.${column}`, MAX_SHORT)} AS ${alias}`
       : `NULL AS ${alias}`;
+  const identity =
+    hasColumns(tables, "Participant", "identity_id") &&
+    hasColumns(tables, "Identity", "display_name", "address");
   const columns = `p.ROWID AS rowId, ${cappedColumn("p.email", MAX_SHORT)} AS email, ${p("phone_number", "phone")},
-    ${hasColumns(tables, "Participant", "is_self") ? "p.is_self" : "NULL"} AS isSelf`;
-  const byId = db.prepare(`SELECT ${columns} FROM Participant p WHERE p.ROWID = ?`);
+    ${hasColumns(tables, "Participant", "is_self") ? "p.is_self" : "NULL"} AS isSelf,
+    ${identity ? cappedColumn("i.display_name", MAX_SHORT) : "NULL"} AS name,
+    ${identity ? cappedColumn("i.address", MAX_SHORT) : "NULL"} AS address`;
+  const from = `Participant p ${identity ? "LEFT JOIN Identity i ON i.ROWID = p.identity_id" : ""}`;
+  const byId = db.prepare(`SELECT ${columns} FROM ${from} WHERE p.ROWID = ?`);
   const byOwner = hasColumns(tables, "Participant", "owner_id")
     ? db.prepare(
-        `SELECT ${columns} FROM Participant p WHERE p.owner_id = ? ORDER BY p.ROWID LIMIT ${MAX_PARTICIPANTS}`,
+        `SELECT ${columns} FROM ${from} WHERE p.owner_id = ? ORDER BY p.ROWID LIMIT ${MAX_PARTICIPANTS}`,
       )
     : undefined;
+  const short = (value: unknown): string | undefined => asNonEmpty(value)?.slice(0, MAX_SHORT);
   const toParticipant = (
     row: Record<string, unknown>,
     role: CalendarParticipant["role"],
-  ): CalendarParticipant =>
-    assignDefined<CalendarParticipant>(
+  ): CalendarParticipant => {
+    const address = short(row.address);
+    return assignDefined<CalendarParticipant>(
       { role },
-      { email: asNonEmpty(row.email), phone: asNonEmpty(row.phone), isSelf: asFlag(row.isSelf) },
+      {
+        email:
+          short(row.email) ?? (address?.toLowerCase().startsWith("mailto:") ? address.slice(7) : undefined),
+        name: short(row.name),
+        phone: short(row.phone),
+        isSelf: asFlag(row.isSelf),
+      },
     );
+  };
   return (itemId, organizerId) => {
     const out: CalendarParticipant[] = [];
     let organizerRow: number | undefined;
