@@ -170,7 +170,7 @@ describe("indicator hits", () => {
       artifact: "ios/sms",
       path: SMS,
       rowId: 3,
-      field: "links",
+      field: "links[0], links[1]",
     });
     expect(JSON.stringify(f)).not.toContain("private body");
     expect(f.summary).toMatch(/^SMS and iMessage messages contains the link "https:\/\/www\.evil\.com\/x"/);
