@@ -32,6 +32,7 @@ import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
 import { tccArtifact } from "./ios/tcc.js";
 import { webkitResourceLoadStatisticsArtifact } from "./ios/webkit-resource-load-statistics.js";
 import { webkitSessionResourceLogArtifact } from "./ios/webkit-session-resource-log.js";
+import { webkitStorageOriginsArtifact } from "./ios/webkit-storage-origins.js";
 import { webkitWebsiteDataArtifact } from "./ios/webkit-website-data.js";
 import { whatsappContactsArtifact } from "./ios/whatsapp-contacts.js";
 import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
@@ -43,6 +44,7 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   webkitResourceLoadStatisticsArtifact,
   webkitSessionResourceLogArtifact,
   webkitWebsiteDataArtifact,
+  webkitStorageOriginsArtifact,
   chromeHistoryArtifact,
   chromeFaviconsArtifact,
   firefoxHistoryArtifact,
