@@ -1,5 +1,10 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type MemoryFile, memorySource } from "../../testing/memory-source.js";
+import { backupFileId, writeBackup } from "../../generate/backup-writer.js";
+import { openIosBackup } from "../../readers/ios-backup/backup.js";
+import { type MemoryFile, memorySource, sqliteImage } from "../../testing/memory-source.js";
 import type { ArtifactRecord, ArtifactStatus } from "../define.js";
 import { runArtifact } from "../run.js";
 import {
@@ -150,6 +155,42 @@ describe("ios/whatsapp-messages", () => {
     expect(isWhatsAppMediaUrl("https://chat.whatsapp.com/invite")).toBe(false);
     expect(isWhatsAppMediaUrl("https://mmg.whatsapp.net.evil.example/")).toBe(false);
     expect(isWhatsAppMediaUrl("not a url")).toBe(false);
+  });
+
+  it("reads the app group of an iOS backup (MVT's fileID), with the LID map beside it", async () => {
+    const domain = "AppDomainGroup-group.net.whatsapp.WhatsApp.shared";
+    expect(backupFileId(domain, "ChatStorage.sqlite")).toBe("7c7fba66680ef796b916b067077cc246adacf01d");
+    expect(backupFileId(domain, "LID.sqlite")).toBe("e794f6ffcc3c222535f47684a63d5178da3c4500");
+    const dir = await mkdtemp(join(tmpdir(), "spyglass-whatsapp-"));
+    try {
+      await writeBackup(dir, {
+        seed: "whatsapp-messages",
+        date: new Date("2025-09-01T00:00:00Z"),
+        files: [
+          { domain, relativePath: "", kind: "directory" },
+          { domain, relativePath: "ChatStorage.sqlite", data: sqliteImage(MODERN) },
+          { domain, relativePath: "LID.sqlite", data: sqliteImage(LID) },
+        ],
+      });
+      const backup = await openIosBackup(dir);
+      try {
+        const records: WhatsAppMessageRecord[] = [];
+        const status = await runArtifact(backup, whatsappMessagesArtifact, (r) =>
+          records.push(r.data as WhatsAppMessageRecord),
+        );
+        expect(status.warnings).toEqual([]);
+        expect(records).toHaveLength(4);
+        expect(records[0]).toMatchObject({
+          database: `${GROUP}/group.net.whatsapp.WhatsApp.shared/ChatStorage.sqlite`,
+          chatPhoneNumber: "+14155550100",
+          links: ["https://exploit.example/a"],
+        });
+      } finally {
+        await backup.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   // The corpus has no WhatsApp database: iLEAPP's whatsApp zip was not copied (../shared/corpus/ileapp/SOURCE.md).
