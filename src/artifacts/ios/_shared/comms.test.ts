@@ -93,6 +93,18 @@ describe("decodeAttributedBody", () => {
     expect(decodeAttributedBody(typedstream(long))).toEqual({ text: long, truncated: false });
   });
 
+  it("reads the NSMutableAttributedString layout newer Messages writes", () => {
+    const blob = Buffer.concat([
+      Buffer.from(
+        "\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84\x19NSMutableAttributedString\x00",
+        "latin1",
+      ),
+      Buffer.from("\x84\x84\x12NSAttributedString\x00\x84\x84\x08NSObject\x00\x85\x92\x84\x84\x84", "latin1"),
+      Buffer.from("\x08NSString\x01\x95\x84\x01+\x05hello\x86\x84", "latin1"),
+    ]);
+    expect(decodeAttributedBody(blob)).toEqual({ text: "hello", truncated: false });
+  });
+
   it("reads a 4-byte length and caps the text", () => {
     const text = "a".repeat(70_000);
     const blob = Buffer.concat([
