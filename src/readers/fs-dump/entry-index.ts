@@ -1,4 +1,4 @@
-/** Entries of a dump keyed by device path and by parent directory, so globs walk only what they can match. */
+/** Entries of a dump as a tree of device-path components, so globs walk only what they can match. */
 import { globPrefix, globToRegExp } from "../glob.js";
 import type { EvidenceEntry } from "../types.js";
 
@@ -8,150 +8,167 @@ export interface IndexedEntry<L> {
   locator: L | undefined;
 }
 
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash <= 0 ? "" : path.slice(0, slash);
+/** An indexed entry is its own tree node (one object per entry keeps millions of entries affordable). */
+interface Node<L> extends IndexedEntry<L> {
+  children?: Map<string, Node<L>>;
+  /** A directory made up for members whose parents the archive does not list. */
+  synthetic?: boolean;
 }
 
-function wildcardToRegExp(component: string): RegExp {
-  return globToRegExp(component);
+function components(path: string): string[] {
+  return path.split("/").filter((part) => part !== "");
 }
 
-/** A directory-indexed set of entries; `add` synthesises missing parent directories. */
+/** A tree-indexed set of entries; `add` synthesises missing parent directories. */
 export class EntryIndex<L> {
-  private readonly byPath = new Map<string, IndexedEntry<L>>();
-  /** Child paths per directory path ("" is the device root). */
-  private readonly children = new Map<string, string[]>();
-  /** The children that have children themselves, so deep globs skip leaf files. */
-  private readonly parents = new Map<string, string[]>();
+  private readonly root: Node<L> = {
+    entry: { path: "/", kind: "directory", size: 0, origin: "", present: true },
+    locator: undefined,
+  };
+  /** Every entry in the order it was added (parents synthesised before their first child). */
+  private readonly order: Node<L>[] = [];
 
   get size(): number {
-    return this.byPath.size;
+    return this.order.length;
   }
 
   has(path: string): boolean {
-    return this.byPath.has(path);
+    return this.lookup(path) !== undefined;
   }
 
   lookup(path: string): IndexedEntry<L> | undefined {
-    return this.byPath.get(path);
+    let node: Node<L> | undefined = this.root;
+    for (const part of components(path)) {
+      node = node.children?.get(part);
+      if (node === undefined) return undefined;
+    }
+    return node === this.root ? undefined : node;
   }
 
   /** Adds an entry; returns false when the path is already taken (the first one wins). */
   add(item: IndexedEntry<L>): boolean {
-    const existing = this.byPath.get(item.entry.path);
+    const parts = components(item.entry.path);
+    if (parts.length === 0) return false;
+    let node = this.root;
+    let path = "";
+    for (const part of parts.slice(0, -1)) {
+      path += `/${part}`;
+      node.children ??= new Map();
+      let child = node.children.get(part);
+      if (child === undefined) {
+        child = {
+          entry: { path, kind: "directory", size: 0, origin: "", present: true },
+          locator: undefined,
+          synthetic: true,
+        };
+        node.children.set(part, child);
+        this.order.push(child);
+      }
+      node = child;
+    }
+    const name = parts.at(-1)!;
+    node.children ??= new Map();
+    const existing = node.children.get(name);
     if (existing !== undefined) {
       // A directory synthesised for an earlier child gives way to the real entry with its metadata.
-      if (existing.locator === undefined && existing.entry.origin === "" && item.entry.kind === "directory") {
+      if (existing.synthetic === true && item.entry.kind === "directory") {
+        existing.synthetic = false;
         existing.entry = item.entry;
         existing.locator = item.locator;
         return true;
       }
       return false;
     }
-    this.ensureParents(item.entry.path);
-    this.byPath.set(item.entry.path, item);
-    this.childList(parentOf(item.entry.path)).push(item.entry.path);
+    node.children.set(name, item);
+    this.order.push(item);
     return true;
   }
 
   *entries(): Iterable<EvidenceEntry> {
-    for (const item of this.byPath.values()) yield item.entry;
+    for (const item of this.order) yield item.entry;
   }
 
   items(): Iterable<IndexedEntry<L>> {
-    return this.byPath.values();
+    return this.order;
   }
 
   /** Entries matching a device-path glob, visiting only directories the pattern can reach. */
   glob(pattern: string): EvidenceEntry[] {
-    const regex = globToRegExp(pattern);
     if (!/[*?]/.test(pattern)) {
-      const item = this.byPath.get(pattern);
-      return item === undefined ? [] : [item.entry];
+      const item = this.lookup(pattern);
+      return item === undefined || item.entry.path !== pattern ? [] : [item.entry];
     }
-    const components = pattern.split("/").filter((part) => part !== "");
-    const candidates = components.every((part) => part === "**" || !part.includes("**"))
-      ? this.walkComponents(components)
-      : this.subtree(globPrefix(pattern).replace(/\/$/, ""));
+    const regex = globToRegExp(pattern);
+    const parts = components(pattern);
+    const candidates = parts.every((part) => part === "**" || !part.includes("**"))
+      ? this.walk(parts)
+      : this.subtree(this.nodeAt(globPrefix(pattern)), false);
     const out: EvidenceEntry[] = [];
-    for (const path of candidates) {
-      const item = this.byPath.get(path);
-      if (item !== undefined && regex.test(path)) out.push(item.entry);
+    for (const node of candidates) {
+      if (node !== this.root && regex.test(node.entry.path)) out.push(node.entry);
     }
     return out;
   }
 
-  private walkComponents(components: string[]): Set<string> {
-    let frontier = new Set<string>([""]);
-    for (const [position, component] of components.entries()) {
-      const next = new Set<string>();
-      const last = position === components.length - 1;
-      if (component === "**") {
-        // Only directories can match what follows, so a trailing `**` alone collects files.
-        for (const base of frontier) for (const path of this.subtree(base, true, !last)) next.add(path);
-      } else if (!/[*?]/.test(component)) {
+  private nodeAt(path: string): Node<L> | undefined {
+    let node: Node<L> | undefined = this.root;
+    for (const part of components(path)) {
+      node = node.children?.get(part);
+      if (node === undefined) return undefined;
+    }
+    return node;
+  }
+
+  private walk(parts: string[]): Iterable<Node<L>> {
+    let frontier: Node<L>[] = [this.root];
+    for (const [position, part] of parts.entries()) {
+      const last = position === parts.length - 1;
+      let next: Node<L>[] = [];
+      if (part === "**") {
+        // Only nodes with children can match what follows; a trailing `**` collects everything below.
+        const seen = new Set<Node<L>>();
         for (const base of frontier) {
-          const path = `${base}/${component}`;
-          if (this.byPath.has(path)) next.add(path);
-        }
-      } else {
-        const regex = component === "*" ? undefined : wildcardToRegExp(component);
-        for (const base of frontier) {
-          for (const child of this.children.get(base) ?? []) {
-            if (regex === undefined || regex.test(child.slice(child.lastIndexOf("/") + 1))) next.add(child);
+          for (const node of this.subtree(base, true, !last)) {
+            if (!seen.has(node)) {
+              seen.add(node);
+              next.push(node);
+            }
           }
         }
+      } else if (!/[*?]/.test(part)) {
+        for (const base of frontier) {
+          const child = base.children?.get(part);
+          if (child !== undefined) next.push(child);
+        }
+        if (frontier.length > 1) next = [...new Set(next)];
+      } else {
+        const regex = part === "*" ? undefined : globToRegExp(part);
+        for (const base of frontier) {
+          if (base.children === undefined) continue;
+          for (const [name, child] of base.children)
+            if (regex === undefined || regex.test(name)) next.push(child);
+        }
+        if (frontier.length > 1) next = [...new Set(next)];
       }
       frontier = next;
-      if (frontier.size === 0) break;
+      if (frontier.length === 0) break;
     }
     return frontier;
   }
 
-  /** A directory and everything below it. */
-  private subtree(root: string, includeRoot = false, parentsOnly = false): string[] {
-    const out: string[] = includeRoot ? [root] : [];
-    const stack = [root];
+  /** A node and (optionally) everything below it, or only the nodes that have children. */
+  private subtree(start: Node<L> | undefined, includeStart: boolean, parentsOnly = false): Node<L>[] {
+    if (start === undefined) return [];
+    const out: Node<L>[] = includeStart ? [start] : [];
+    const stack = [start];
     while (stack.length > 0) {
-      const dir = stack.pop()!;
-      if (!parentsOnly) out.push(...(this.children.get(dir) ?? []));
-      for (const child of this.parents.get(dir) ?? []) {
-        if (parentsOnly) out.push(child);
-        stack.push(child);
+      const node = stack.pop()!;
+      if (node.children === undefined) continue;
+      for (const child of node.children.values()) {
+        if (!parentsOnly || child.children !== undefined) out.push(child);
+        if (child.children !== undefined) stack.push(child);
       }
     }
     return out;
-  }
-
-  private childList(dir: string): string[] {
-    let list = this.children.get(dir);
-    if (list === undefined) {
-      list = [];
-      this.children.set(dir, list);
-      if (dir !== "") {
-        const parent = parentOf(dir);
-        let siblings = this.parents.get(parent);
-        if (siblings === undefined) {
-          siblings = [];
-          this.parents.set(parent, siblings);
-        }
-        siblings.push(dir);
-      }
-    }
-    return list;
-  }
-
-  private ensureParents(path: string): void {
-    const missing: string[] = [];
-    for (let dir = parentOf(path); dir !== "" && !this.byPath.has(dir); dir = parentOf(dir))
-      missing.push(dir);
-    for (const dir of missing.reverse()) {
-      this.byPath.set(dir, {
-        entry: { path: dir, kind: "directory", size: 0, origin: "", present: true },
-        locator: undefined,
-      });
-      this.childList(parentOf(dir)).push(dir);
-    }
   }
 }

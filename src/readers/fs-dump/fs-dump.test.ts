@@ -281,6 +281,24 @@ describe("tar.gz dumps", () => {
     ).toBe(true);
   });
 
+  it("serves concurrent and out-of-order reads of streamed members correctly", async () => {
+    const specs: TarSpec[] = Array.from({ length: 12 }, (_, i) => ({
+      name: `./private/var/mobile/f${i}`,
+      data: Buffer.alloc(10_000 + i, i),
+    }));
+    const source = await open(await writeTemp("order.tgz", gzipSync(buildTar(specs))), {
+      retain: () => false,
+    });
+    const order = [5, 1, 11, 0, 7, 7, 3, 10, 2, 9, 4, 6, 8];
+    const reads = await Promise.all(order.map((i) => source.read(source.get(`/private/var/mobile/f${i}`)!)));
+    reads.forEach((bytes, k) => {
+      const i = order[k]!;
+      expect(bytes.equals(Buffer.alloc(10_000 + i, i)), `f${i}`).toBe(true);
+    });
+    for (const i of [0, 1, 2, 3])
+      expect((await source.read(source.get(`/private/var/mobile/f${i}`)!)).length).toBe(10_000 + i);
+  });
+
   it("keeps what came before a truncated gzip stream", async () => {
     const gz = gzipSync(
       buildTar([
@@ -387,6 +405,23 @@ describe("zip dumps", () => {
     const source = await open(await writeTemp("mangled.zip", mangled));
     const error = await source.read(source.get(`/${SMS}`)!).catch((e: unknown) => e);
     expect(isSpyglassError(error, "CORRUPT")).toBe(true);
+  });
+
+  it("lists encrypted members but refuses to read them; notes DOS times", async () => {
+    const zip = buildZip([{ name: `/${SMS}`, data: "secret" }]);
+    zip.writeUInt16LE(zip.readUInt16LE(6) | 1, 6);
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt16LE(zip.readUInt16LE(central + 8) | 1, central + 8);
+    const source = await open(await writeTemp("encrypted.zip", zip));
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "SKIPPED", count: 1 }));
+    expect(source.warnings).toContainEqual(
+      expect.objectContaining({ code: "OTHER", message: expect.stringMatching(/MS-DOS/) }),
+    );
+    await expectCode(source.read(source.get(`/${SMS}`)!), "UNSUPPORTED");
+  });
+
+  it("names compressions it does not read", async () => {
+    await expectCode(open(await writeTemp("dump.tar.bz2", Buffer.from("BZh91AY&SY"))), "UNSUPPORTED");
   });
 
   it("reports a CRC mismatch as a warning", async () => {

@@ -35,6 +35,13 @@ export interface FsDumpOptions {
 /** The container format of a dump. */
 export type FsDumpFormat = "folder" | "tar" | "tar.gz" | "zip";
 
+const OTHER_COMPRESSIONS: ReadonlyArray<readonly [Buffer, string]> = [
+  [Buffer.from("BZh"), "bzip2"],
+  [Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), "xz"],
+  [Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), "zstd"],
+  [Buffer.from("7z\xbc\xaf\x27\x1c", "latin1"), "7-Zip"],
+];
+
 /** Recognises the container by magic bytes (or a folder), without judging its contents. */
 export async function sniffDumpFormat(path: string): Promise<FsDumpFormat | undefined> {
   const info = await stat(path).catch(() => undefined);
@@ -48,6 +55,13 @@ export async function sniffDumpFormat(path: string): Promise<FsDumpFormat | unde
     if (head.length >= 22 && head.readUInt32LE(0) === 0x06054b50) return "zip";
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "tar.gz";
     if (looksLikeTarHeader(head)) return "tar";
+    const other = OTHER_COMPRESSIONS.find(([magic]) => head.subarray(0, magic.length).equals(magic));
+    if (other !== undefined) {
+      throw new SpyglassError("UNSUPPORTED", `${other[1]}-compressed archives are not read directly`, {
+        file: path,
+        hint: "Decompress it to a .tar first, or repack as .tar.gz or .zip",
+      });
+    }
     // A zip with data in front of it (self-extractor) is recognised by its end record.
     const tailStart = Math.max(0, info.size - EOCD_SEARCH_BYTES);
     if (findZipEnd(await readAt(handle, tailStart, info.size - tailStart), tailStart) !== undefined)
@@ -62,7 +76,13 @@ export async function sniffDumpFormat(path: string): Promise<FsDumpFormat | unde
 export async function openFsDump(path: string, options: FsDumpOptions = {}): Promise<EvidenceSource> {
   const budget: FsDumpBudget = { ...DEFAULT_FS_DUMP_BUDGET, ...options.budget };
   const warnings = new WarningList();
-  const format = await sniffDumpFormat(path);
+  const format = await sniffDumpFormat(path).catch((error: unknown) => {
+    if (error instanceof SpyglassError) throw error;
+    throw new SpyglassError("IO", `Cannot read ${path}: ${(error as Error).message}`, {
+      file: path,
+      cause: error,
+    });
+  });
   if (format === undefined) {
     const exists = await stat(path).then(
       () => true,

@@ -46,6 +46,8 @@ async function* gunzipChunks(path: string): AsyncGenerator<Buffer> {
 /** Reads tar members by position (.tar) or from memory / by re-streaming (.tar.gz). */
 export class TarBackend implements DumpBackend<TarLocator> {
   readonly retained = new Map<number, Buffer>();
+  private stream: { chunks: AsyncGenerator<Buffer>; reader: StreamByteReader } | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly path: string,
@@ -58,25 +60,7 @@ export class TarBackend implements DumpBackend<TarLocator> {
     if (kept !== undefined) return Buffer.from(kept.subarray(0, want));
     let data: Buffer;
     if (this.handle !== undefined) data = await readAt(this.handle, locator.dataOffset, want);
-    else {
-      const chunks = gunzipChunks(this.path);
-      try {
-        const reader = new StreamByteReader(chunks);
-        await reader.skip(locator.dataOffset);
-        data = await reader.read(want);
-      } catch (cause) {
-        throw new SpyglassError(
-          "CORRUPT",
-          `Could not decompress ${entry.origin}: ${(cause as Error).message}`,
-          {
-            file: this.path,
-            cause,
-          },
-        );
-      } finally {
-        await chunks.return(undefined);
-      }
-    }
+    else data = await this.restream(locator.dataOffset, want, entry);
     if (data.length < want) {
       throw new SpyglassError("CORRUPT", `${entry.origin} is truncated in the archive`, {
         file: this.path,
@@ -86,6 +70,43 @@ export class TarBackend implements DumpBackend<TarLocator> {
     return data;
   }
 
+  /**
+   * Reads from the decompressed stream. One stream stays open between reads, so members asked
+   * for in archive order cost one pass; a read behind its position starts again from the top.
+   * Reads are serialised because they share that stream.
+   */
+  private restream(offset: number, length: number, entry: EvidenceEntry): Promise<Buffer> {
+    const run = async (): Promise<Buffer> => {
+      if (this.stream === undefined || this.stream.reader.position > offset) {
+        await this.stream?.chunks.return(undefined);
+        const chunks = gunzipChunks(this.path);
+        this.stream = { chunks, reader: new StreamByteReader(chunks) };
+      }
+      const { reader } = this.stream;
+      try {
+        await reader.skip(offset - reader.position);
+        return await reader.read(length);
+      } catch (cause) {
+        await this.stream.chunks.return(undefined);
+        this.stream = undefined;
+        throw new SpyglassError(
+          "CORRUPT",
+          `Could not decompress ${entry.origin}: ${(cause as Error).message}`,
+          {
+            file: this.path,
+            cause,
+          },
+        );
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Drops retained data the final layout does not need. */
   prune(keep: Set<number>): void {
     for (const offset of this.retained.keys()) if (!keep.has(offset)) this.retained.delete(offset);
@@ -93,6 +114,9 @@ export class TarBackend implements DumpBackend<TarLocator> {
 
   async close(): Promise<void> {
     this.retained.clear();
+    await this.queue;
+    await this.stream?.chunks.return(undefined);
+    this.stream = undefined;
     await this.handle?.close();
   }
 }

@@ -221,6 +221,7 @@ async function indexOpenZip(
   let at = 0;
   let read = 0;
   let parsed = 0;
+  let dosTimes = 0;
   const symlinks: Array<{ raw: RawMember<ZipLocator>; entry: EvidenceEntry }> = [];
   while (parsed < entries) {
     const record = parseCentralEntry(buffer, at, path);
@@ -242,11 +243,23 @@ async function indexOpenZip(
     }
     const raw = rawMember(record.entry, shift);
     members.push(raw);
+    if (record.entry.mtimeIsDos && raw.modifiedAt !== undefined && raw.kind === "file") dosTimes += 1;
+    if (record.entry.encrypted) {
+      warnings.count("SKIPPED", (n) => `${n} encrypted zip member(s) cannot be read`, record.entry.name);
+    }
     if (raw.kind === "symlink")
       symlinks.push({
         raw,
         entry: { path: raw.name, kind: "file", size: raw.size, origin: raw.name, present: true },
       });
+  }
+  if (dosTimes > 0) {
+    warnings.add({
+      code: "OTHER",
+      message: `${dosTimes} zip member time(s) are MS-DOS times (local time of the archiving machine, 2-second steps), read as UTC`,
+      file: path,
+      count: dosTimes,
+    });
   }
   if (parsed < entries && members.length === parsed) {
     warnings.add({
