@@ -196,7 +196,7 @@ describe("IndicatorIndex.match", () => {
     ]);
   });
 
-  it("reports one match per indicator even when two lookups reach it", () => {
+  it("reports the same value once per collection that lists it", () => {
     const both = buildIndicatorIndex([
       { type: "domain-name", value: "evil.com", collection: "A", source: "a" },
       { type: "domain-name", value: "evil.com", collection: "B", source: "b" },

@@ -49,11 +49,13 @@ export class IndicatorIndex {
   /** Indicators indexed for matching (after normalisation). */
   size = 0;
 
-  private readonly domains: Buckets = new Map();
-  /** Indicators that are themselves public suffixes: matched exactly, never their subdomains. */
-  private readonly domainsExact: Buckets = new Map();
-  private readonly freednsZones: Buckets = new Map();
-  private readonly tlds: Buckets = new Map();
+  /**
+   * Domain names (and freedns zones) with their matches made in advance: `exact` when the host is
+   * the name, `subdomain` when the host is under it. Indicators that are public suffixes themselves
+   * have no subdomain matches.
+   */
+  private readonly domains = new Map<string, { exact: IndicatorMatch[]; subdomain: IndicatorMatch[] }>();
+  private readonly tlds = new Map<string, IndicatorMatch[]>();
   private readonly ips: Buckets = new Map();
   private readonly cidrs: { cidr: ParsedCidr; entry: IndicatorEntry }[] = [];
   private readonly urls: Buckets = new Map();
@@ -68,6 +70,8 @@ export class IndicatorIndex {
   private readonly appIds: Buckets = new Map();
   private readonly profileIds: Buckets = new Map();
   private readonly certSha1: Buckets = new Map();
+  /** The last two labels (or the whole name) of every key of domains, domainsExact and freednsZones. */
+  private readonly domainTails = new Set<string>();
 
   constructor(sets: readonly IndicatorSetInfo[] = []) {
     this.sets = sets;
@@ -160,19 +164,27 @@ export class IndicatorIndex {
     const host = normalizeDomain(text);
     if (host === undefined) return "not a domain name";
     if (entry.type === "tld") {
-      put(this.tlds, host, entry);
+      const list = this.tlds.get(host) ?? [];
+      list.push(toMatch(entry, "tld"));
+      this.tlds.set(host, list);
       return undefined;
+    }
+    this.domainTails.add(host.slice(host.lastIndexOf(".", host.lastIndexOf(".") - 1) + 1));
+    let bucket = this.domains.get(host);
+    if (bucket === undefined) {
+      bucket = { exact: [], subdomain: [] };
+      this.domains.set(host, bucket);
     }
     if (entry.type === "freedns-zone") {
-      put(this.freednsZones, host, entry);
+      bucket.exact.push(toMatch(entry, "freedns-zone"));
+      bucket.subdomain.push(toMatch(entry, "freedns-zone"));
       return undefined;
     }
+    bucket.exact.push(toMatch(entry, "exact"));
     const parsed = parseDomain(host, { allowPrivateDomains: true, extractHostname: false });
-    if (parsed.publicSuffix === host || !host.includes(".")) {
-      put(this.domainsExact, host, entry);
-    } else {
-      put(this.domains, host, entry);
-    }
+    // An indicator that is a public suffix (appspot.com, co.uk) would match unrelated sites under it.
+    if (parsed.publicSuffix !== host && host.includes("."))
+      bucket.subdomain.push(toMatch(entry, "subdomain"));
     return undefined;
   }
 
@@ -208,14 +220,15 @@ export class IndicatorIndex {
     return undefined;
   }
 
-  /** The indicators an observed value matches (empty when none), each with the reason. */
-  match(observed: ObservedValue): IndicatorMatch[] {
-    const out: IndicatorMatch[] = [];
+  /**
+   * The indicators an observed value matches (empty when none), each with the reason. The array
+   * and its matches are shared between calls (frozen): copy them before changing anything.
+   */
+  match(observed: ObservedValue): readonly IndicatorMatch[] {
     const { value } = observed;
+    if (observed.kind === "domain") return this.matchDomain(value);
+    const out: IndicatorMatch[] = [];
     switch (observed.kind) {
-      case "domain":
-        this.matchDomain(value, out);
-        break;
       case "url":
         this.matchUrl(value, out);
         break;
@@ -247,7 +260,7 @@ export class IndicatorIndex {
         this.lookup(this.certSha1, normalizeHash(value), "exact", out);
         break;
     }
-    return out.length < 2 ? out : dedupe(out);
+    return out;
   }
 
   /** True when the value matches anything; the fast path for large scans. */
@@ -261,37 +274,37 @@ export class IndicatorIndex {
     if (entries !== undefined) for (const entry of entries) out.push(toMatch(entry, reason));
   }
 
-  private matchDomain(value: string, out: IndicatorMatch[]): void {
+  /** Domain matching; the returned array is shared and must not be changed. */
+  private matchDomain(value: string): readonly IndicatorMatch[] {
     const host = normalizeDomain(value);
     if (host === undefined) {
+      const out: IndicatorMatch[] = [];
       if (value.includes(":") || /^\[?[\d.]+\]?$/.test(value.trim())) this.matchIp(value, out);
-      return;
+      return out;
     }
-    if (this.ips.size > 0 || this.cidrs.length > 0) {
-      const last = host.charCodeAt(host.length - 1);
-      if (last >= 48 && last <= 57) {
-        const ip = parseIp(host);
-        if (ip !== undefined) {
-          this.matchParsedIp(ip, out);
-          return;
-        }
+    const lastDot = host.lastIndexOf(".");
+    const last = host.charCodeAt(host.length - 1);
+    if (last >= 48 && last <= 57 && (this.ips.size > 0 || this.cidrs.length > 0)) {
+      const ip = parseIp(host);
+      if (ip !== undefined) {
+        const out: IndicatorMatch[] = [];
+        this.matchParsedIp(ip, out);
+        return out;
       }
     }
-    this.lookup(this.domainsExact, host, "exact", out);
-    let start = 0;
-    for (;;) {
-      const entries = this.domains.get(start === 0 ? host : host.slice(start));
-      if (entries !== undefined) {
-        for (const entry of entries) out.push(toMatch(entry, start === 0 ? "exact" : "subdomain"));
-      }
-      if (this.freednsZones.size > 0) {
-        this.lookup(this.freednsZones, start === 0 ? host : host.slice(start), "freedns-zone", out);
-      }
+    let found: readonly IndicatorMatch[] = NO_MATCHES;
+    if (this.tlds.size > 0) found = this.tlds.get(host.slice(lastDot + 1)) ?? NO_MATCHES;
+    // Every indicator domain ends in one of these last-two-label tails: most hosts stop here.
+    const secondDot = lastDot < 0 ? -1 : host.lastIndexOf(".", lastDot - 1);
+    if (!this.domainTails.has(secondDot < 0 ? host : host.slice(secondDot + 1))) return found;
+    for (let start = 0; start <= secondDot + 1; ) {
+      const bucket = this.domains.get(start === 0 ? host : host.slice(start));
+      if (bucket !== undefined) found = concat(found, start === 0 ? bucket.exact : bucket.subdomain);
       const dot = host.indexOf(".", start);
       if (dot < 0) break;
       start = dot + 1;
     }
-    if (this.tlds.size > 0) this.lookup(this.tlds, host.slice(start), "tld", out);
+    return found;
   }
 
   private matchIp(value: string, out: IndicatorMatch[]): void {
@@ -314,7 +327,7 @@ export class IndicatorIndex {
     this.lookup(this.urls, url.href, "exact", out);
     const host = url.hostname;
     if (host.startsWith("[")) this.matchIp(host, out);
-    else if (host !== "") this.matchDomain(host, out);
+    else if (host !== "") out.push(...this.matchDomain(host));
   }
 
   private matchProcess(value: string, out: IndicatorMatch[]): void {
@@ -356,14 +369,12 @@ function toMatch(entry: IndicatorEntry, reason: MatchReason): IndicatorMatch {
   };
 }
 
-function dedupe(matches: IndicatorMatch[]): IndicatorMatch[] {
-  const seen = new Set<string>();
-  return matches.filter((m) => {
-    const key = `${m.type}\0${m.indicator}\0${m.collection}\0${m.source}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+const NO_MATCHES: readonly IndicatorMatch[] = Object.freeze([]);
+
+function concat(a: readonly IndicatorMatch[], b: readonly IndicatorMatch[]): readonly IndicatorMatch[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  return Object.freeze([...a, ...b]);
 }
 
 function truncate(value: string): string {

@@ -153,7 +153,7 @@ ${LOAD_HELP}`,
     const loaded = await load(values, io);
     const results = positionals.map((input) => {
       const observed = inferObservable(input);
-      let matches: IndicatorMatch[] = loaded.index.match(observed);
+      let matches: readonly IndicatorMatch[] = loaded.index.match(observed);
       if (observed.kind === "process" && !input.startsWith("process:")) {
         matches = [...matches, ...loaded.index.match({ kind: "file-name", value: observed.value })];
       }
