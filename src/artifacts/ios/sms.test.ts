@@ -187,6 +187,17 @@ describe("ios/sms", () => {
     expect(corrupt.every((w) => w.file === SMS_DB)).toBe(true);
   });
 
+  it("reads a 50 MB text and a 50 MB attributedBody without loading them", async () => {
+    const image = sqliteImage(`${MODERN_SCHEMA}
+      INSERT INTO message (ROWID, guid, text, attributedBody, handle_id, date, is_from_me) VALUES
+        (1, 'BIG1', 'https://big.example/ ' || printf('%.*c', 50000000, 'x'), NULL, 1, 1, 0),
+        (2, 'BIG2', NULL, CAST(x'${typedstream("https://body.example/").toString("hex")}' || zeroblob(50000000) AS BLOB), 1, 1, 0);`);
+    const records = parseImage(image);
+    expect(records[0]).toMatchObject({ textTruncated: true, links: ["https://big.example/"] });
+    expect(records[0]?.text).toHaveLength(64 * 1024);
+    expect(records[1]).toMatchObject({ text: "https://body.example/", links: ["https://body.example/"] });
+  });
+
   it("reports an unknown schema instead of parsing", async () => {
     const { status } = await run({ [SMS_DB]: { sql: "CREATE TABLE message (ROWID INTEGER PRIMARY KEY);" } });
     expect(status.status).toBe("failed");
