@@ -26,6 +26,7 @@ import { profileEventsArtifact } from "./ios/profile-events.js";
 import { safariBrowserStateArtifact } from "./ios/safari-browser-state.js";
 import { safariFaviconsArtifact } from "./ios/safari-favicons.js";
 import { safariHistoryArtifact } from "./ios/safari-history.js";
+import { safariHistoryTombstonesArtifact } from "./ios/safari-history-tombstones.js";
 import { shortcutsArtifact } from "./ios/shortcuts.js";
 import { smsArtifact } from "./ios/sms.js";
 import { smsAttachmentsArtifact } from "./ios/sms-attachments.js";
@@ -39,6 +40,7 @@ import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
 
 export const ARTIFACTS: ArtifactDefinition[] = [
   safariHistoryArtifact,
+  safariHistoryTombstonesArtifact,
   cacheFilesArtifact,
   safariBrowserStateArtifact,
   webkitResourceLoadStatisticsArtifact,
