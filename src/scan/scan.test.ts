@@ -1,0 +1,177 @@
+import { promises as fs } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeSampleBackup } from "../generate/sample-device.js";
+import { runCli } from "../testing/cli.js";
+import { corpusPath } from "../testing/corpus.js";
+import { snapshotTree } from "../testing/tree-snapshot.js";
+import type { ScanResults } from "./results.js";
+
+let root = "";
+let infected = "";
+let clean = "";
+const PASSWORD = "scan-test-password";
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(join(tmpdir(), "spyglass-scan-"));
+  infected = join(root, "infected");
+  clean = join(root, "clean");
+  await writeSampleBackup(infected, {
+    profile: "triangulation",
+    seed: "scan-test",
+    encryption: { password: PASSWORD, dpic: 1000, iter: 100 },
+  });
+  await writeSampleBackup(clean, { profile: "clean", seed: "scan-test" });
+}, 120_000);
+
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function readResults(dir: string): Promise<ScanResults> {
+  return JSON.parse(await fs.readFile(join(dir, "results.json"), "utf8")) as ScanResults;
+}
+
+async function validator() {
+  const schema = JSON.parse(
+    await fs.readFile(new URL("../../docs/results.schema.json", import.meta.url), "utf8"),
+  ) as object;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  return ajv.compile(schema);
+}
+
+describe("spyglass scan", () => {
+  it("gives the infected sample the verdict detected (exit 3), explains it, and leaves the evidence untouched", async () => {
+    const before = await snapshotTree(infected);
+    const out = join(root, "out-infected");
+    const run = await runCli(["scan", infected, "--output", out], { SPYGLASS_BACKUP_PASSWORD: PASSWORD });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(3);
+    const lines = run.stdout.split("\n");
+    expect(lines.findIndex((l) => l.includes("VERDICT: DETECTED"))).toBeLessThan(
+      lines.findIndex((l) => l.includes("Findings (")),
+    );
+    expect(run.stdout).toContain("triangulation/backupagent");
+    expect(await snapshotTree(infected)).toEqual(before);
+
+    const results = await readResults(out);
+    const validate = await validator();
+    expect(validate(results), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(results.verdict).toBe("detected");
+    expect(results.tool.name).toBe("spyglass");
+    expect(results.inputs[0]?.hashes.map((h) => h.path.split("/").pop())).toContain("Manifest.db");
+    expect(
+      results.inputs[0]?.filesRead.some(
+        (f) => f.path.endsWith("DataUsage.sqlite") && /^[0-9a-f]{64}$/.test(f.sha256),
+      ),
+    ).toBe(true);
+    expect(results.indicatorSets.some((s) => s.origin === "bundled")).toBe(true);
+    const backupAgent = results.findings.find((f) => f.rule === "triangulation/backupagent");
+    expect(backupAgent?.certainty).toBe("exact");
+    expect(backupAgent?.evidence[0]?.artifact).toMatch(/^ios\//);
+    expect(backupAgent?.evidence[0]?.path).toMatch(/^\/private\/var\//);
+    for (const finding of results.findings) {
+      expect(finding.summary.length, finding.rule).toBeGreaterThan(10);
+      expect(finding.evidence.length, finding.rule).toBeGreaterThan(0);
+      expect(
+        finding.indicator !== undefined || finding.heuristic !== undefined || finding.certainty === "exact",
+        finding.rule,
+      ).toBe(true);
+    }
+
+    const alerts = JSON.parse(await fs.readFile(join(out, "alerts.json"), "utf8")) as Array<
+      Record<string, unknown>
+    >;
+    expect(alerts.length).toBe(results.findings.length);
+    for (const alert of alerts)
+      expect(Object.keys(alert)).toEqual(
+        expect.arrayContaining(["level", "module", "message", "event_time", "event", "matched_indicator"]),
+      );
+
+    const timeline = (await fs.readFile(join(out, "timeline.csv"), "utf8")).trimEnd().split("\n");
+    expect(timeline[0]).toBe('"UTC Timestamp","Plugin","Event","Description"');
+    const times = timeline.slice(1).map((l) => l.slice(1, 27));
+    expect([...times].sort()).toEqual(times);
+    expect(new Set(timeline).size).toBe(timeline.length);
+    expect(timeline.some((l) => l.includes('"ALERT CRITICAL"'))).toBe(true);
+
+    const sms = await fs.readFile(join(out, "artifacts", "ios", "sms.jsonl"), "utf8");
+    expect(sms.split("\n").filter(Boolean).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("gives the clean twin no finding above low and the verdict no_known_traces (exit 0)", async () => {
+    const out = join(root, "out-clean");
+    const run = await runCli(["scan", clean, "--output", out, "--iocs", corpusPath("iocs") ?? "iocs"]);
+    const results = await readResults(out);
+    const serious = results.findings.filter((f) => ["critical", "high", "medium"].includes(f.level));
+    expect(serious.map((f) => `${f.rule}: ${f.summary}`)).toEqual([]);
+    expect(results.verdict).toBe("no_known_traces");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/does not mean the device is clean/);
+    expect(run.stdout).not.toMatch(/VERDICT: CLEAN/i);
+  }, 120_000);
+
+  it("an error (wrong password) exits 1 with one line, gives no verdict and writes nothing", async () => {
+    const out = join(root, "out-wrong");
+    const run = await runCli(["scan", infected, "--output", out], { SPYGLASS_BACKUP_PASSWORD: "wrong" });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    await expect(fs.access(out)).rejects.toThrow();
+  });
+
+  it("--json prints results.json; unknown evidence is an error", async () => {
+    const run = await runCli(["scan", clean, "--json"]);
+    expect((JSON.parse(run.stdout) as ScanResults).devices[0]?.device.name).toBeDefined();
+    const notEvidence = join(root, "not-evidence");
+    await fs.mkdir(notEvidence, { recursive: true });
+    await fs.writeFile(join(notEvidence, "notes.txt"), "hello");
+    const bad = await runCli(["scan", notEvidence]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Not evidence Spyglass can read/);
+    const two = await runCli(["scan", root]);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toMatch(/holds 2 backups \(clean, infected\)/);
+  });
+
+  it("recheck matches stored records against new indicators, without the evidence or its password", async () => {
+    const out = join(root, "out-clean-recheck");
+    await runCli(["scan", clean, "--output", out]);
+    const results = await readResults(out);
+    const visited = (
+      await fs.readFile(join(out, "artifacts", "ios", "safari-history.jsonl"), "utf8").catch(() => "")
+    )
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { data: { url?: string } }).data.url)
+      .find((u): u is string => typeof u === "string" && u.startsWith("http"));
+    const target = visited === undefined ? undefined : new URL(visited).hostname;
+    expect(target, "the clean sample has Safari visits").toBeDefined();
+    await fs.mkdir(join(root, "new"), { recursive: true });
+    await fs.writeFile(join(root, "new", "domains.txt"), `${target}\n`);
+    const recheck = await runCli(["recheck", out, "--iocs", join(root, "new", "domains.txt")]);
+    expect(recheck.stdout).toMatch(/New findings \(\d+\)/);
+    expect(recheck.stdout).toContain(target!);
+    expect(results.findings.every((f) => f.indicator?.value !== target)).toBe(true);
+  }, 120_000);
+});
+
+describe.skipIf(corpusPath("backups") === undefined)("scans of the corpus backups (no traces)", () => {
+  it("gives no_known_traces for the plain and the encrypted backup", async () => {
+    const dir = corpusPath("backups")!;
+    for (const name of ["dev-ios16-plain", "dev-ios16-enc"]) {
+      const run = await runCli(["scan", join(dir, name), "--json", "--iocs", corpusPath("iocs")!], {
+        SPYGLASS_BACKUP_PASSWORD: "spyglass-test",
+      });
+      const results = JSON.parse(run.stdout) as ScanResults;
+      expect(results.verdict, `${name}: ${JSON.stringify(results.findings.map((f) => f.summary))}`).toBe(
+        "no_known_traces",
+      );
+      expect(run.code).toBe(0);
+    }
+  }, 120_000);
+});
