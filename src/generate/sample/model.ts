@@ -1,0 +1,160 @@
+/**
+ * The in-memory picture of a sample device before it becomes databases, plists and backup entries.
+ * Noise fills it first; the traces of a profile then add rows and move a few file times.
+ * All times are milliseconds since 1970 (UTC).
+ */
+
+import type { PlistDict } from "../../formats/plist-value.js";
+import type { BackupApplicationSpec, BackupEntrySpec } from "../backup-writer.js";
+
+/** One ZLIVEUSAGE row. */
+export interface LiveUsageRow {
+  at: number;
+  wifiIn: number;
+  wifiOut: number;
+  wwanIn: number;
+  wwanOut: number;
+}
+
+/** One ZPROCESS row with its live-usage rows. */
+export interface ProcessRow {
+  name: string;
+  bundle?: string;
+  firstAt: number;
+  lastAt: number;
+  live: LiveUsageRow[];
+}
+
+/** One entry of `netUsageBaseline` in com.apple.osanalytics.addaily.plist. */
+export interface BaselineEntry {
+  at: number;
+  wifiIn: number;
+  wifiOut: number;
+  wwanIn: number;
+  wwanOut: number;
+}
+
+export interface HandleRow {
+  id: string;
+  service: "iMessage" | "SMS";
+  country: string;
+}
+
+export interface MessageRow {
+  guid: string;
+  /** 1-based index into `handles`. */
+  handle: number;
+  service: "iMessage" | "SMS";
+  text: string;
+  at: number;
+  readAt?: number;
+  fromMe: boolean;
+  /** Indexes into `attachments`. */
+  attachments: number[];
+}
+
+/** A file kept in MediaDomain for an attachment. */
+export interface AttachmentFile {
+  /** `xx/yy/GUID/name` below Library/SMS/Attachments. */
+  path: string;
+  size: number;
+}
+
+export interface AttachmentRow {
+  guid: string;
+  createdAt: number;
+  /** As stored: `~/Library/SMS/Attachments/…` or an absolute path. */
+  filename: string;
+  uti: string;
+  mimeType: string;
+  transferName: string;
+  totalBytes: number;
+  outgoing: boolean;
+  hidden?: boolean;
+  /** The payload, when the attachment file is still on the device. */
+  file?: AttachmentFile;
+}
+
+export interface HistoryItem {
+  url: string;
+  title: string;
+}
+
+export interface HistoryVisit {
+  /** Index into `historyItems`. */
+  item: number;
+  at: number;
+  title: string;
+  /** Indexes into `historyVisits`. */
+  redirectSource?: number;
+  redirectDestination?: number;
+}
+
+/** Birth, modification and status-change times of a file or folder. */
+export interface FileTimes {
+  birth: number;
+  modified: number;
+  changed: number;
+}
+
+export interface LocationClient {
+  bundleId?: string;
+  bundlePath?: string;
+  executable?: string;
+  authorization?: number;
+  /** Cocoa-seconds fields by name (LocationTimeStopped…), as times in ms. */
+  times: Record<string, number>;
+}
+
+export interface IdLookup {
+  service: string;
+  user: string;
+  at: number;
+  status: number;
+}
+
+export interface CalendarEvent {
+  uuid: string;
+  summary: string;
+  description?: string;
+  startAt: number;
+  endAt: number;
+  createdAt: number;
+  modifiedAt: number;
+  organizer?: string;
+  attendees: string[];
+  hidden?: boolean;
+}
+
+export interface TccRow {
+  service: string;
+  client: string;
+  clientType: 0 | 1;
+  authValue: 0 | 2 | 3;
+  authReason: number;
+  at: number;
+}
+
+/** Everything a sample device is built from. */
+export interface SampleModel {
+  processes: ProcessRow[];
+  baseline: Map<string, BaselineEntry>;
+  handles: HandleRow[];
+  messages: MessageRow[];
+  attachments: AttachmentRow[];
+  /** Times of the SMS attachment folders `xx` and `xx/yy` (relative to Library/SMS/Attachments). */
+  attachmentDirs: Map<string, FileTimes>;
+  historyItems: HistoryItem[];
+  historyVisits: HistoryVisit[];
+  locationClients: Map<string, LocationClient>;
+  idLookups: IdLookup[];
+  calendar: CalendarEvent[];
+  tcc: TccRow[];
+  globalPreferences: PlistDict;
+  /** Times of the watched preference files, keyed "domain-relativePath". */
+  watchedFiles: Map<string, FileTimes>;
+  /** Installed apps (Info.plist Applications with iTunesMetadata). */
+  applications: Record<string, BackupApplicationSpec>;
+  /** Further entries added as they are (trace files, configuration profiles). */
+  extraEntries: BackupEntrySpec[];
+}
