@@ -528,6 +528,17 @@ describe("folder dumps", () => {
     expect(await treeFingerprint(root)).toBe(before);
   });
 
+  it("accepts a folder that is the data partition itself", async () => {
+    const root = await mkdtemp(join(work, "data-partition-"));
+    await mkdir(join(root, "mobile/Library/SMS"), { recursive: true });
+    await mkdir(join(root, "wireless/Library"), { recursive: true });
+    await writeFile(join(root, "mobile/Library/SMS/sms.db"), "x");
+    expect(await detectFsDump(root)).toBe(true);
+    const source = await open(root);
+    expect(source.get(`/${SMS}`)).toMatchObject({ origin: "mobile/Library/SMS/sms.db" });
+    expect(source.get("/private/var/wireless/Library")?.kind).toBe("directory");
+  });
+
   it("leaves archives untouched and writes nothing beside them", async () => {
     const dir = await mkdtemp(join(work, "untouched-"));
     const { db, wal } = await walPair();

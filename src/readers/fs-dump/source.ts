@@ -1,8 +1,8 @@
 /** Turns the members a dump backend listed into an EvidenceSource: layout, device paths, links, safety checks. */
 import { SpyglassError } from "../../errors.js";
-import type { Warning, WarningList } from "../../model/warning.js";
+import type { WarningList } from "../../model/warning.js";
 import { type OpenedDatabase, openSqliteImage } from "../../sqlite/open.js";
-import type { DeviceInfo, EvidenceEntry, EvidenceSource } from "../types.js";
+import type { EvidenceEntry, EvidenceSource } from "../types.js";
 import { EntryIndex, type IndexedEntry } from "./entry-index.js";
 import {
   type DumpLayout,
@@ -162,8 +162,7 @@ export function buildDumpSource<L>(
       warnings.count("SKIPPED", (n) => `${n} duplicate member(s) skipped (the first one is kept)`, path);
       return;
     }
-    if (member.kind === "hardlink")
-      if ("hardlink" in locator) hardlinks.push({ item, target: locator.hardlink });
+    if ("hardlink" in locator) hardlinks.push({ item, target: locator.hardlink });
   });
   for (const { item, target } of hardlinks) {
     const found = index.lookup(target);
@@ -246,8 +245,8 @@ export function buildDumpSource<L>(
   const source: EvidenceSource = {
     kind: "fs-dump",
     input,
-    device: {} as DeviceInfo,
-    warnings: warnings.items as Warning[],
+    device: {},
+    warnings: warnings.items,
     entries: () => index.entries(),
     get: (path) => index.lookup(path)?.entry,
     glob: (pattern) => index.glob(pattern),
