@@ -29,7 +29,11 @@ describe("ios/interactionc", () => {
       INSERT INTO ZINTERACTIONS VALUES
         (1, 0, 4, 2, 1, 700000000, 700000010, 700000000, 'me@icloud.com', 'com.apple.MobileSMS', NULL, NULL, 'com.apple.messages.ShareExtension'),
         (2, 1, 4, NULL, 2, 700007200, 700000010, 700000000, NULL, 'net.whatsapp.WhatsApp', 'https://x.example/share', 'Friends', NULL);
-      INSERT INTO Z_2INTERACTIONRECIPIENT VALUES (2, 1), (3, 1), (1, 2);`);
+      INSERT INTO Z_2INTERACTIONRECIPIENT VALUES (2, 1), (3, 1), (1, 2);
+      CREATE TABLE ZATTACHMENT (Z_PK INTEGER PRIMARY KEY, ZUTI VARCHAR, ZCONTENTURL VARCHAR, ZCONTENTTEXT VARCHAR);
+      CREATE TABLE Z_1INTERACTIONS (Z_1ATTACHMENTS INTEGER, Z_3INTERACTIONS INTEGER);
+      INSERT INTO ZATTACHMENT VALUES (1, 'public.url', 'https://shared.example/x', 'text'), (2, 'public.jpeg', NULL, NULL);
+      INSERT INTO Z_1INTERACTIONS VALUES (1, 2), (2, 2);`);
     expect(status.status).toBe("found");
     expect(records[0]).toEqual({
       rowId: 1,
@@ -50,9 +54,14 @@ describe("ios/interactionc", () => {
       direction: "outgoing",
       recipientCount: 1,
       contentUrl: "https://x.example/share",
+      attachments: [{ uti: "public.url", contentUrl: "https://shared.example/x" }, { uti: "public.jpeg" }],
       groupName: "Friends",
       createdDivergesFromStart: true,
     });
+    expect(interactionCArtifact.observables(records[1]!).filter((o) => o.kind === "url")).toEqual([
+      { kind: "url", value: "https://x.example/share", field: "contentUrl" },
+      { kind: "url", value: "https://shared.example/x", field: "attachments[0].contentUrl" },
+    ]);
     expect(interactionCArtifact.observables(records[0]!)).toEqual([
       { kind: "app-id", value: "com.apple.MobileSMS", field: "bundleId" },
       { kind: "app-id", value: "com.apple.messages.ShareExtension", field: "targetBundleId" },

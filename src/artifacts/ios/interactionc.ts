@@ -24,6 +24,12 @@ export interface InteractionContact {
   identifier?: string;
 }
 
+/** An item shared in an interaction. */
+export interface InteractionAttachment {
+  uti?: string;
+  contentUrl?: string;
+}
+
 /** One interaction (message, call, share…) logged by CoreDuet. */
 export interface InteractionRecord {
   rowId: number;
@@ -41,6 +47,8 @@ export interface InteractionRecord {
   /** The recipients from the join table, at most MAX_RECIPIENTS. */
   recipients?: InteractionContact[];
   contentUrl?: string;
+  /** Shared items (ZATTACHMENT through the Z_<n>INTERACTIONS join table), at most MAX_RECIPIENTS. */
+  attachments?: InteractionAttachment[];
   groupName?: string;
   /** Creation and start dates differ by an hour or more (back-filled or tampered rows). */
   createdDivergesFromStart?: boolean;
@@ -79,11 +87,13 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
         FROM ZINTERACTIONS i LEFT JOIN ZCONTACTS s ON s.Z_PK = i.ZSENDER
         ORDER BY i.Z_PK`;
       const recipients = recipientReader(db, tables);
+      const attachments = attachmentReader(db, tables);
       for (const row of iterateRows(db, sql)) {
         const rowId = asNumber(row.rowId) ?? 0;
         const start = asNumber(row.startDate);
         const created = asNumber(row.creationDate);
         const listed = recipients?.(rowId);
+        const shared = attachments?.(rowId);
         const record: InteractionRecord = { rowId };
         const sender = contact(row.senderName, row.senderId);
         assignDefined(record, {
@@ -99,6 +109,7 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
           recipientCount: asNumber(row.recipientCount) ?? listed?.count,
           recipients: listed === undefined || listed.contacts.length === 0 ? undefined : listed.contacts,
           contentUrl: short(row.contentUrl),
+          attachments: shared === undefined || shared.length === 0 ? undefined : shared,
           groupName: short(row.groupName),
           createdDivergesFromStart:
             start !== undefined && created !== undefined && start !== 0 && created !== 0
@@ -122,6 +133,10 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
     observables.push(...emailObservable(record.account, "account"));
     if (record.contentUrl !== undefined && /^https?:\/\//i.test(record.contentUrl))
       observables.push({ kind: "url", value: record.contentUrl, field: "contentUrl" });
+    record.attachments?.forEach((a, i) => {
+      if (a.contentUrl !== undefined && /^https?:\/\//i.test(a.contentUrl))
+        observables.push({ kind: "url", value: a.contentUrl, field: `attachments[${i}].contentUrl` });
+    });
     return observables;
   },
   events(record) {
@@ -194,6 +209,39 @@ function recipientReader(
         .filter((c): c is InteractionContact => c !== undefined);
       return { count: n, contacts };
     };
+  }
+  return undefined;
+}
+
+/**
+ * Finds the attachments join table (Z_<n>INTERACTIONS with columns Z_<n>ATTACHMENTS and Z_<m>INTERACTIONS)
+ * and returns a reader of each interaction's shared items.
+ */
+function attachmentReader(
+  db: SqliteDatabase,
+  tables: ColumnMap,
+): ((interaction: number) => InteractionAttachment[]) | undefined {
+  if (!hasColumns(tables, "ZATTACHMENT", "Z_PK")) return undefined;
+  const column = (name: string, alias: string): string =>
+    hasColumns(tables, "ZATTACHMENT", name)
+      ? `${cappedColumn(`a.${name}`, MAX_SHORT)} AS ${alias}`
+      : `NULL AS ${alias}`;
+  for (const [table, columns] of tables) {
+    if (!/^z_\d+interactions$/.test(table)) continue;
+    const attachmentColumn = [...columns].find((c) => /^z_\d+attachments$/.test(c));
+    const interactionColumn = [...columns].find((c) => /^z_\d+interactions$/.test(c));
+    if (attachmentColumn === undefined || interactionColumn === undefined) continue;
+    const list = db.prepare(
+      `SELECT ${column("ZUTI", "uti")}, ${column("ZCONTENTURL", "url")}
+       FROM "${table}" j JOIN ZATTACHMENT a ON a.Z_PK = j."${attachmentColumn}"
+       WHERE j."${interactionColumn}" = ? ORDER BY a.Z_PK LIMIT ${MAX_RECIPIENTS}`,
+    );
+    return (interaction) =>
+      (list.all(interaction) as Record<string, unknown>[])
+        .map((row) =>
+          assignDefined<InteractionAttachment>({}, { uti: short(row.uti), contentUrl: short(row.url) }),
+        )
+        .filter((a) => Object.keys(a).length > 0);
   }
   return undefined;
 }
