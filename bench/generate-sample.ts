@@ -1,0 +1,54 @@
+/**
+ * Writes a sample device backup for benchmarks (sizes from the command line), and optionally the
+ * same device as a file-system dump folder. Usage:
+ * node dist/bench/bench/generate-sample.js DIR [--profile clean] [--messages N] [--visits N]
+ *   [--processes N] [--rows N] [--padding BYTES] [--password P --dpic N] [--dump DUMPDIR]
+ */
+import { promises as fs } from "node:fs";
+import { dirname, join } from "node:path";
+import { writeSampleBackup } from "../src/generate/sample-device.js";
+import type { SampleProfile } from "../src/generate/sample-device.js";
+import { openIosBackup } from "../src/readers/ios-backup/backup.js";
+
+const [dir, ...rest] = process.argv.slice(2);
+if (dir === undefined) throw new Error("usage: generate-sample.js DIR [options]");
+const option = (name: string): string | undefined => {
+  const i = rest.indexOf(`--${name}`);
+  return i >= 0 ? rest[i + 1] : undefined;
+};
+const num = (name: string): number | undefined => (option(name) === undefined ? undefined : Number(option(name)));
+const password = option("password");
+const started = Date.now();
+const size = {
+  ...(num("messages") === undefined ? {} : { messages: num("messages")! }),
+  ...(num("visits") === undefined ? {} : { safariVisits: num("visits")! }),
+  ...(num("processes") === undefined ? {} : { processes: num("processes")! }),
+  ...(num("rows") === undefined ? {} : { manifestRows: num("rows")! }),
+  ...(num("padding") === undefined ? {} : { paddingBytes: num("padding")! }),
+};
+const written = await writeSampleBackup(dir, {
+  profile: (option("profile") ?? "clean") as SampleProfile,
+  seed: option("seed") ?? "spyglass-bench",
+  size,
+  ...(password === undefined ? {} : { encryption: { password, dpic: num("dpic") ?? 10_000_000, iter: 10_000 } }),
+});
+console.log(`wrote ${dir}: ${written.rowCount} Manifest rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+const dump = option("dump");
+if (dump !== undefined) {
+  // The same device as a file-system dump: every file at its device path, with its times.
+  const backup = await openIosBackup(dir, password === undefined ? {} : { password: () => password });
+  let files = 0;
+  for (const entry of backup.entries()) {
+    const target = join(dump, entry.path.slice(1));
+    if (entry.kind === "directory") await fs.mkdir(target, { recursive: true });
+    else if (entry.kind === "file" && entry.present) {
+      await fs.mkdir(dirname(target), { recursive: true });
+      await fs.writeFile(target, await backup.read(entry));
+      files += 1;
+    } else continue;
+    const mtime = entry.modifiedAt === undefined ? undefined : new Date(entry.modifiedAt);
+    if (mtime !== undefined) await fs.utimes(target, mtime, mtime);
+  }
+  console.log(`wrote dump ${dump}: ${files} files`);
+}

@@ -1,0 +1,134 @@
+/**
+ * Scan benchmarks, each scan measured in a fresh process (bench/measure.ts):
+ *  --mode artifacts  (issue 3) a generated backup with 200,000 Manifest rows and populated
+ *                    databases (100,000 messages, 50,000 Safari visits), the same device as a
+ *                    dump folder and as a .tar.gz: total scan time and peak RSS; the Manifest listing
+ *                    time as a ratio to `sqlite3 Manifest.db 'select * from Files'` in the same run.
+ *  --mode encrypted  (issue 5) a generated encrypted backup of at least 1 GiB with Triangulation
+ *                    traces: password to verdict, the key derivation separately, and the ratio to
+ *                    the time needed only to read and decrypt the files the scan opens.
+ * Run: npm run bench:scan -- --mode artifacts|encrypted [--runs 3] [--rows 200000] [--size 1G]
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, promises as fs } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { openIosBackup } from "../src/readers/ios-backup/backup.js";
+import { deriveKey } from "../src/readers/ios-backup/crypto.js";
+import type { ScanResults } from "../src/scan/results.js";
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const mode = option("mode") ?? "artifacts";
+const runs = Number(option("runs") ?? 3);
+const work = resolve(".bench-tmp");
+const here = import.meta.dirname;
+const PASSWORD = "bench-password";
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function node(script: string, argv: string[], env: NodeJS.ProcessEnv = {}): { seconds: number; exit: number; maxRssMB: number } {
+  const result = spawnSync(process.execPath, [join(here, script), ...argv], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 30 });
+  const line = result.stderr.split("\n").find((l) => l.startsWith("BENCH "));
+  if (line === undefined) throw new Error(`${script} ${argv.join(" ")} failed: ${result.stderr.slice(0, 2000)}`);
+  return JSON.parse(line.slice(6)) as { seconds: number; exit: number; maxRssMB: number };
+}
+
+function scan(evidence: string, env: NodeJS.ProcessEnv = {}): { seconds: number; exit: number; maxRssMB: number } {
+  return node("measure.js", ["scan", evidence, "--output", join(work, "scan-out"), "--force"], env);
+}
+
+async function seconds(fn: () => unknown): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function header(title: string): void {
+  console.log(`\n${title}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}, median of ${runs} runs`);
+}
+
+await fs.mkdir(work, { recursive: true });
+
+if (mode === "artifacts") {
+  const rows = Number(option("rows") ?? 200_000);
+  const backup = join(work, `sample-${rows}`);
+  const dump = join(work, `sample-${rows}-dump`);
+  const tarball = join(work, `sample-${rows}-dump.tar.gz`);
+  if (!existsSync(join(backup, "Manifest.db"))) {
+    await fs.rm(backup, { recursive: true, force: true });
+    await fs.rm(dump, { recursive: true, force: true });
+    console.log("generating the sample backup and dump (once) …");
+    execFileSync(
+      process.execPath,
+      [join(here, "generate-sample.js"), backup, "--profile", "clean", "--messages", "100000", "--visits", "50000", "--processes", "2000", "--rows", String(rows), "--padding", String(64 * 1024 * 1024), "--dump", dump],
+      { stdio: "inherit" },
+    );
+    execFileSync("tar", ["-czf", tarball, "-C", dump, "."]);
+  }
+  const manifestCopy = join(work, "Manifest-copy.db");
+  await fs.copyFile(join(backup, "Manifest.db"), manifestCopy);
+  const sqlite: number[] = [];
+  const listing: number[] = [];
+  const scans: Record<string, Array<{ seconds: number; maxRssMB: number }>> = { backup: [], "dump folder": [], "dump .tar.gz": [] };
+  for (let i = 0; i < runs; i++) {
+    sqlite.push(await seconds(() => execFileSync("sqlite3", [manifestCopy, "select * from Files"], { maxBuffer: 1 << 30 })));
+    listing.push(await seconds(() => openIosBackup(backup)));
+    scans.backup!.push(scan(backup));
+    scans["dump folder"]!.push(scan(dump));
+    scans["dump .tar.gz"]!.push(scan(tarball));
+  }
+  const count = (await openIosBackup(backup)).files.length;
+  header(`artifact scan benchmark: ${count} Manifest rows, 100,000 messages, 50,000 Safari visits`);
+  console.log(`Manifest listing (open + decode every row)   ${median(listing).toFixed(2)} s`);
+  console.log(`sqlite3 Manifest.db 'select * from Files'    ${median(sqlite).toFixed(2)} s`);
+  console.log(`ratio listing / sqlite3: ${(median(listing) / median(sqlite)).toFixed(2)}  (target ≤ 3)`);
+  for (const [name, list] of Object.entries(scans)) {
+    console.log(`scan ${name.padEnd(14)} ${median(list.map((s) => s.seconds)).toFixed(2)} s, peak RSS ${Math.max(...list.map((s) => s.maxRssMB))} MB (target < 500 MB)`);
+  }
+} else if (mode === "encrypted") {
+  const size = option("size") ?? String(1024 ** 3);
+  const backup = join(work, `encrypted-${size}`);
+  if (!existsSync(join(backup, "Manifest.db"))) {
+    await fs.rm(backup, { recursive: true, force: true });
+    console.log("generating the encrypted sample backup (once; real key derivation cost) …");
+    execFileSync(process.execPath, [join(here, "generate-sample.js"), backup, "--profile", "triangulation", "--padding", size, "--password", PASSWORD], { stdio: "inherit" });
+  }
+  const totals: number[] = [];
+  const rss: number[] = [];
+  let verdict = "";
+  for (let i = 0; i < runs; i++) {
+    const run = scan(backup, { SPYGLASS_BACKUP_PASSWORD: PASSWORD });
+    totals.push(run.seconds);
+    rss.push(run.maxRssMB);
+    verdict = (JSON.parse(await fs.readFile(join(work, "scan-out", "results.json"), "utf8")) as ScanResults).verdict;
+  }
+  const results = JSON.parse(await fs.readFile(join(work, "scan-out", "results.json"), "utf8")) as ScanResults;
+  const opened = await openIosBackup(backup, { password: () => PASSWORD });
+  const kdf: number[] = [];
+  const readOnly: number[] = [];
+  const origins = new Set(results.inputs[0]!.filesRead.map((f) => f.origin));
+  const files = opened.files.filter((f) => origins.has(f.entry.origin));
+  for (let i = 0; i < runs; i++) {
+    kdf.push(await seconds(() => deriveKey(PASSWORD, opened.keybag!)));
+    readOnly.push(
+      await seconds(async () => {
+        const again = await openIosBackup(backup, { derivedKey: opened.derivedKey! });
+        for (const file of files) await again.readPayload(file);
+      }),
+    );
+  }
+  const payload = opened.files.reduce((n, f) => n + (f.entry.kind === "file" ? f.entry.size : 0), 0);
+  header(`encrypted scan benchmark: ${(payload / 1024 ** 3).toFixed(2)} GiB backup, ${opened.files.length} Manifest rows, verdict ${verdict}`);
+  console.log(`scan, password to verdict           ${median(totals).toFixed(2)} s, peak RSS ${Math.max(...rss)} MB`);
+  console.log(`  of which key derivation (10M+10k) ${median(kdf).toFixed(2)} s`);
+  console.log(`read + decrypt only the ${files.length} files the scan opens (and the index): ${median(readOnly).toFixed(2)} s`);
+  console.log(`ratio (scan − key derivation) / read+decrypt: ${((median(totals) - median(kdf)) / median(readOnly)).toFixed(2)}  (target ≤ 1.5)`);
+} else throw new Error(`unknown --mode ${mode}`);
