@@ -7,7 +7,7 @@ import type { Observable } from "../../model/observable.js";
 import { fromCocoaSeconds, fromDate } from "../../model/time.js";
 import type { EvidenceEntry, EvidenceSource } from "../../readers/types.js";
 import { defineArtifact, type ParseContext, type TimelineEvent } from "../define.js";
-import { asNumber, cappedText, setDefined } from "./_shared/system.js";
+import { asNumber, assignDefined, TextCap } from "./_shared/system.js";
 
 /** Where an app came from, judged by iTunesMetadata's sourceApp. */
 export type InstalledFrom = "app-store" | "mdm" | "other" | "unknown";
@@ -58,51 +58,70 @@ function dateOf(value: PlistValue | undefined): string | undefined {
   return undefined;
 }
 
-/** Fills a record from decoded iTunesMetadata. */
-function applyItunesMetadata(record: ApplicationRecord, metadata: PlistDict, truncated: string[]): void {
-  const bundleId = cappedText(metadata.softwareVersionBundleId, "bundleId", truncated);
-  if (bundleId !== undefined && bundleId !== "") record.bundleId = bundleId;
-  setDefined(record, "name", cappedText(metadata.itemName, "name", truncated));
-  setDefined(record, "version", cappedText(metadata.bundleShortVersionString, "version", truncated));
-  setDefined(record, "artist", cappedText(metadata.artistName, "artist", truncated));
-  setDefined(record, "sourceApp", cappedText(metadata.sourceApp, "sourceApp", truncated));
+/** Record fields that may be undefined while they are gathered. */
+type Fields = { [K in keyof ApplicationRecord]?: ApplicationRecord[K] | undefined };
+
+/** The record fields decoded iTunesMetadata gives (the bundle id only when non-empty). */
+function itunesFields(metadata: PlistDict, cap: TextCap): Fields {
+  const bundleId = cap.text(metadata.softwareVersionBundleId, "bundleId");
+  const sourceApp = cap.text(metadata.sourceApp, "sourceApp");
   const download = metadata["com.apple.iTunesStore.downloadInfo"];
-  const purchased =
-    dateOf(metadata.purchaseDate) ?? (isPlistDict(download) ? dateOf(download.purchaseDate) : undefined);
-  setDefined(record, "purchasedAt", purchased);
-  record.installedFrom = installedFrom(record.sourceApp, true);
+  return {
+    bundleId: bundleId === "" ? undefined : bundleId,
+    name: cap.text(metadata.itemName, "name"),
+    version: cap.text(metadata.bundleShortVersionString, "version"),
+    artist: cap.text(metadata.artistName, "artist"),
+    sourceApp,
+    purchasedAt:
+      dateOf(metadata.purchaseDate) ?? (isPlistDict(download) ? dateOf(download.purchaseDate) : undefined),
+    installedFrom: installedFrom(sourceApp, true),
+  };
 }
 
-function decode(
+/** installedAt/installType from BundleMetadata.plist (an NSKeyedArchiver MIBundleMetadata, or a plain dict). */
+function bundleFields(raw: PlistDict, where: { file: string; context: Omit<ParseContext, "file"> }): Fields {
+  let bundle: PlistValue = raw;
+  if (isKeyedArchive(raw)) {
+    try {
+      bundle = unarchive(raw, { file: where.file, budget: { maxObjects: 100_000 } });
+    } catch (error) {
+      where.context.warn({
+        code: "CORRUPT",
+        message: `BundleMetadata.plist: ${(error as Error).message}`,
+        file: where.file,
+      });
+      return {};
+    }
+  }
+  if (!isPlistDict(bundle)) return {};
+  const date = bundle.installDate;
+  return {
+    installedAt: date instanceof Date ? fromDate(date) : fromCocoaSeconds(asNumber(date)),
+    installType: asNumber(bundle.installType),
+  };
+}
+
+/** Decodes a plist that must hold a dictionary; problems become warnings naming `what`. */
+function decodeDict(
   bytes: Uint8Array,
-  what: string,
-  context: Omit<ParseContext, "file">,
-  file?: string,
+  where: { what: string; file: string; context: Omit<ParseContext, "file"> },
 ): PlistDict | undefined {
   try {
-    const value = parsePlist(bytes, {
-      budget: { maxBytes: MAX_METADATA_BYTES },
-      ...(file === undefined ? {} : { file }),
-    });
+    const value = parsePlist(bytes, { budget: { maxBytes: MAX_METADATA_BYTES }, file: where.file });
     if (isPlistDict(value)) return value;
-    context.warn({
+    where.context.warn({
       code: "CORRUPT",
-      message: `${what} does not hold a dictionary`,
-      ...(file === undefined ? {} : { file }),
+      message: `${where.what} does not hold a dictionary`,
+      file: where.file,
     });
   } catch (error) {
-    context.warn({
+    where.context.warn({
       code: isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT",
-      message: `${what} could not be decoded: ${(error as Error).message}`,
-      ...(file === undefined ? {} : { file }),
+      message: `${where.what} could not be decoded: ${(error as Error).message}`,
+      file: where.file,
     });
   }
   return undefined;
-}
-
-function finish(record: ApplicationRecord, truncated: string[]): ApplicationRecord {
-  if (truncated.length > 0) record.truncated = [...new Set(truncated)];
-  return record;
 }
 
 /** Backups: Info.plist `Applications` (with iTunesMetadata) and `Installed Applications`. */
@@ -111,20 +130,21 @@ function* fromBackupInfo(info: PlistDict, context: Omit<ParseContext, "file">): 
   const applications = info.Applications;
   if (isPlistDict(applications)) {
     for (const [key, app] of Object.entries(applications)) {
-      const truncated: string[] = [];
+      const cap = new TextCap();
       const record: ApplicationRecord = {
-        bundleId: cappedText(key, "bundleId", truncated) ?? "",
+        bundleId: cap.text(key, "bundleId") ?? "",
         installedFrom: "unknown",
         metadataSource: "backup-applications",
       };
       const raw = isPlistDict(app) ? app.iTunesMetadata : undefined;
       if (raw instanceof Uint8Array) {
-        const metadata = decode(raw, `iTunesMetadata of ${key.slice(0, 200)}`, context, "Info.plist");
-        if (metadata !== undefined) applyItunesMetadata(record, metadata, truncated);
+        const what = `iTunesMetadata of ${key.slice(0, 200)}`;
+        const metadata = decodeDict(raw, { what, file: "Info.plist", context });
+        if (metadata !== undefined) assignDefined(record, itunesFields(metadata, cap));
       }
       seen.add(key);
       seen.add(record.bundleId);
-      yield finish(record, truncated);
+      yield cap.finish(record);
     }
   }
   const installed = info["Installed Applications"];
@@ -132,101 +152,64 @@ function* fromBackupInfo(info: PlistDict, context: Omit<ParseContext, "file">): 
     for (const item of installed) {
       if (typeof item !== "string" || seen.has(item)) continue;
       seen.add(item);
-      const truncated: string[] = [];
-      const record: ApplicationRecord = {
-        bundleId: cappedText(item, "bundleId", truncated) ?? "",
+      const cap = new TextCap();
+      yield cap.finish<ApplicationRecord>({
+        bundleId: cap.text(item, "bundleId") ?? "",
         installedFrom: "unknown",
         metadataSource: "backup-installed-list",
-      };
-      yield finish(record, truncated);
+      });
     }
   }
 }
 
-/** Fills installedAt/installType from BundleMetadata.plist (an NSKeyedArchiver MIBundleMetadata, or a plain dict). */
-function applyBundleMetadata(
-  record: ApplicationRecord,
-  raw: PlistDict,
-  file: string,
-  context: Omit<ParseContext, "file">,
-): void {
-  let bundle: PlistValue = raw;
-  if (isKeyedArchive(raw)) {
-    try {
-      bundle = unarchive(raw, { file, budget: { maxObjects: 100_000 } });
-    } catch (error) {
-      context.warn({ code: "CORRUPT", message: `BundleMetadata.plist: ${(error as Error).message}`, file });
-      return;
-    }
-  }
-  if (!isPlistDict(bundle)) return;
-  const date = bundle.installDate;
-  setDefined(record, "installedAt", date instanceof Date ? fromDate(date) : fromCocoaSeconds(asNumber(date)));
-  setDefined(record, "installType", asNumber(bundle.installType));
-}
-
-async function readDict(
-  source: EvidenceSource,
-  entry: EvidenceEntry,
-  context: Omit<ParseContext, "file">,
-): Promise<PlistDict | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await source.read(entry, { maxBytes: MAX_METADATA_BYTES });
-  } catch (error) {
-    context.warn({
-      code: "CORRUPT",
-      message: `could not be read: ${(error as Error).message}`,
-      file: entry.path,
-    });
-    return undefined;
-  }
-  return decode(bytes, entry.path.split("/").at(-1) ?? entry.path, context, entry.path);
-}
-
-/** Dumps: each bundle container's iTunesMetadata.plist, else its app's Info.plist. */
+/** Dumps: each bundle container's iTunesMetadata.plist (else its app's Info.plist) and BundleMetadata.plist. */
 async function* fromBundles(
   source: EvidenceSource,
   context: Omit<ParseContext, "file">,
 ): AsyncGenerator<ApplicationRecord> {
+  const readDict = async (entry: EvidenceEntry | undefined): Promise<PlistDict | undefined> => {
+    if (entry?.kind !== "file" || !entry.present) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await source.read(entry, { maxBytes: MAX_METADATA_BYTES });
+    } catch (error) {
+      context.warn({
+        code: "CORRUPT",
+        message: `could not be read: ${(error as Error).message}`,
+        file: entry.path,
+      });
+      return undefined;
+    }
+    return decodeDict(bytes, { what: entry.path.split("/").at(-1) ?? entry.path, file: entry.path, context });
+  };
   for (const container of source.glob(`${BUNDLE_ROOT}/*`)) {
     if (container.kind !== "directory") continue;
-    const truncated: string[] = [];
+    const cap = new TextCap();
     const record: ApplicationRecord = {
       bundleId: "",
       installedFrom: "unknown",
       metadataSource: "itunes-metadata",
+      container: container.path,
     };
-    record.container = container.path;
-    setDefined(record, "containerCreatedAt", container.birthAt);
-    const metadataEntry = source.get(`${container.path}/iTunesMetadata.plist`);
-    const metadata =
-      metadataEntry?.kind === "file" && metadataEntry.present
-        ? await readDict(source, metadataEntry, context)
-        : undefined;
-    if (metadata !== undefined) applyItunesMetadata(record, metadata, truncated);
-    const bundleEntry = source.get(`${container.path}/BundleMetadata.plist`);
-    if (bundleEntry?.kind === "file" && bundleEntry.present) {
-      const bundle = await readDict(source, bundleEntry, context);
-      if (bundle !== undefined) applyBundleMetadata(record, bundle, bundleEntry.path, context);
-    }
+    assignDefined(record, { containerCreatedAt: container.birthAt });
+    const metadata = await readDict(source.get(`${container.path}/iTunesMetadata.plist`));
+    if (metadata !== undefined) assignDefined(record, itunesFields(metadata, cap));
+    const bundlePath = `${container.path}/BundleMetadata.plist`;
+    const bundle = await readDict(source.get(bundlePath));
+    if (bundle !== undefined) assignDefined(record, bundleFields(bundle, { file: bundlePath, context }));
     if (record.bundleId === "") {
       // No (usable) iTunesMetadata: sideloaded, enterprise or developer builds. The app's own Info.plist names it.
       const infoEntry = source
         .glob(`${container.path}/*.app/Info.plist`)
         .find((e) => e.kind === "file" && e.present);
-      const info = infoEntry === undefined ? undefined : await readDict(source, infoEntry, context);
+      const info = await readDict(infoEntry);
       if (info !== undefined) {
         record.metadataSource = "bundle-info";
-        record.bundleId = cappedText(info.CFBundleIdentifier, "bundleId", truncated) ?? "";
-        if (record.name === undefined)
-          setDefined(
-            record,
-            "name",
-            cappedText(info.CFBundleDisplayName ?? info.CFBundleName, "name", truncated),
-          );
-        if (record.version === undefined)
-          setDefined(record, "version", cappedText(info.CFBundleShortVersionString, "version", truncated));
+        record.bundleId = cap.text(info.CFBundleIdentifier, "bundleId") ?? "";
+        assignDefined(record, {
+          name: record.name ?? cap.text(info.CFBundleDisplayName ?? info.CFBundleName, "name"),
+          version: record.version ?? cap.text(info.CFBundleShortVersionString, "version"),
+        });
       }
     }
     if (record.bundleId === "" && metadata === undefined && record.metadataSource !== "bundle-info") {
@@ -238,7 +221,7 @@ async function* fromBundles(
         });
       continue;
     }
-    yield finish(record, truncated);
+    yield cap.finish(record);
   }
 }
 

@@ -3,7 +3,7 @@ import { isPlistDict, type PlistDict } from "../../formats/plist-value.js";
 import { fromDate } from "../../model/time.js";
 import type { EvidenceSource } from "../../readers/types.js";
 import { defineArtifact } from "../define.js";
-import { cappedText, setDefined } from "./_shared/system.js";
+import { assignDefined, TextCap } from "./_shared/system.js";
 
 /** The facts of one backup's Info.plist (and Manifest.plist's encryption flag). */
 export interface BackupInfoRecord {
@@ -50,18 +50,18 @@ const TEXT_FIELDS: ReadonlyArray<readonly [keyof BackupInfoRecord, string]> = [
 
 /** Builds the record from a decoded Info.plist (and Manifest.plist when known). */
 export function backupInfoRecord(info: PlistDict, manifest?: PlistDict): BackupInfoRecord {
-  const truncated: string[] = [];
+  const cap = new TextCap();
   const record: BackupInfoRecord = {};
   for (const [field, key] of TEXT_FIELDS) {
-    const text = cappedText(info[key], field, truncated);
+    const text = cap.text(info[key], field);
     if (text !== undefined) (record as Record<string, unknown>)[field] = text;
   }
-  setDefined(record, "lastBackupAt", fromDate(info["Last Backup Date"]));
+  assignDefined(record, { lastBackupAt: fromDate(info["Last Backup Date"]) });
   const encrypted = manifest?.IsEncrypted;
   if (typeof encrypted === "boolean") record.encrypted = encrypted;
   const installed = info["Installed Applications"];
   if (Array.isArray(installed)) record.installedApplications = installed.length;
-  if (truncated.length > 0) record.truncated = truncated;
+  cap.finish(record);
   return record;
 }
 

@@ -3,7 +3,7 @@ import { isPlistDict } from "../../formats/plist-value.js";
 import type { Observable } from "../../model/observable.js";
 import { fromDate } from "../../model/time.js";
 import { defineArtifact } from "../define.js";
-import { cappedText, setDefined } from "./_shared/system.js";
+import { assignDefined, TextCap } from "./_shared/system.js";
 
 /** One installed configuration profile. */
 export interface ConfigurationProfileRecord {
@@ -43,23 +43,19 @@ export const configurationProfilesArtifact = defineArtifact<ConfigurationProfile
         context.warn({ code: "CORRUPT", message: "profile stub does not hold a dictionary" });
         return;
       }
-      const truncated: string[] = [];
+      const cap = new TextCap();
       const record: ConfigurationProfileRecord = { payloadTypes: [], file: context.file.path };
-      setDefined(record, "payloadUuid", cappedText(value.PayloadUUID, "payloadUuid", truncated));
-      setDefined(
-        record,
-        "payloadIdentifier",
-        cappedText(value.PayloadIdentifier, "payloadIdentifier", truncated),
-      );
-      setDefined(record, "displayName", cappedText(value.PayloadDisplayName, "displayName", truncated));
-      setDefined(record, "organization", cappedText(value.PayloadOrganization, "organization", truncated));
-      setDefined(record, "description", cappedText(value.PayloadDescription, "description", truncated));
+      assignDefined(record, {
+        payloadUuid: cap.text(value.PayloadUUID, "payloadUuid"),
+        payloadIdentifier: cap.text(value.PayloadIdentifier, "payloadIdentifier"),
+        displayName: cap.text(value.PayloadDisplayName, "displayName"),
+        organization: cap.text(value.PayloadOrganization, "organization"),
+        description: cap.text(value.PayloadDescription, "description"),
+      });
       const content = value.PayloadContent;
       if (Array.isArray(content)) {
         for (const payload of content) {
-          const type = isPlistDict(payload)
-            ? cappedText(payload.PayloadType, "payloadTypes", truncated)
-            : undefined;
+          const type = isPlistDict(payload) ? cap.text(payload.PayloadType, "payloadTypes") : undefined;
           if (type !== undefined) record.payloadTypes.push(type);
         }
       }
@@ -71,7 +67,7 @@ export const configurationProfilesArtifact = defineArtifact<ConfigurationProfile
         record.installedAt = context.file.birthAt;
         record.installedAtSource = "file_birth";
       }
-      if (truncated.length > 0) record.truncated = [...new Set(truncated)];
+      cap.finish(record);
       yield record;
     },
   },

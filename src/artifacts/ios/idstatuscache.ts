@@ -3,7 +3,7 @@ import { isPlistDict } from "../../formats/plist-value.js";
 import type { Observable } from "../../model/observable.js";
 import { fromCocoaSeconds, fromDate } from "../../model/time.js";
 import { defineArtifact } from "../define.js";
-import { asNumber, capText, setDefined } from "./_shared/system.js";
+import { asNumber, assignDefined, TextCap } from "./_shared/system.js";
 
 /** One address looked up by one IDS service. */
 export interface IdStatusCacheRecord {
@@ -55,25 +55,23 @@ export const idStatusCacheArtifact = defineArtifact<IdStatusCacheRecord>({
         // Scalars beside the services (CacheVersion) are bookkeeping, not lookups.
         if (!isPlistDict(users)) continue;
         for (const [user, entry] of Object.entries(users)) {
-          const truncated: string[] = [];
+          const cap = new TextCap();
           const record: IdStatusCacheRecord = {
-            service: capText(service, "service", truncated),
-            user: capText(user, "user", truncated),
+            service: cap.cap(service, "service"),
+            user: cap.cap(user, "user"),
           };
           if (user.includes("\0")) record.hasNulBytes = true;
           if (isPlistDict(entry)) {
             const at = entry.LookupDate;
-            setDefined(
-              record,
-              "lookupAt",
-              at instanceof Date ? fromDate(at) : fromCocoaSeconds(asNumber(at)),
-            );
-            setDefined(record, "idStatus", asNumber(entry.IDStatus));
-            setDefined(record, "validExpiry", asNumber(entry.ValidExpiry));
+            assignDefined(record, {
+              lookupAt: at instanceof Date ? fromDate(at) : fromCocoaSeconds(asNumber(at)),
+              idStatus: asNumber(entry.IDStatus),
+              validExpiry: asNumber(entry.ValidExpiry),
+            });
           } else {
             context.warn({ code: "CORRUPT", message: `lookup of ${service} is not a dictionary` });
           }
-          if (truncated.length > 0) record.truncated = truncated;
+          cap.finish(record);
           yield record;
         }
       }

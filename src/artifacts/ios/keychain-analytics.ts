@@ -5,7 +5,7 @@ import type { Observable } from "../../model/observable.js";
 import { fromCocoaSeconds, fromUnixSeconds } from "../../model/time.js";
 import { tableColumns } from "../../sqlite/open.js";
 import { defineArtifact } from "../define.js";
-import { asNumber, capText } from "./_shared/system.js";
+import { asNumber } from "./_shared/system.js";
 
 /** The SFAnalytics tables read; each row is (timestamp, data = binary plist of the event). */
 const TABLES = ["hard_failures", "soft_failures", "all_events"] as const;
@@ -39,43 +39,40 @@ function rowTime(value: unknown): string | undefined {
   return n >= 1e9 ? fromUnixSeconds(n) : fromCocoaSeconds(n);
 }
 
-function flatten(
-  value: PlistValue,
-  path: string,
-  out: Record<string, string>,
-  state: { count: number; cut: boolean },
-  depth: number,
-): void {
-  if (state.count >= MAX_FIELDS) {
-    state.cut = true;
-    return;
-  }
-  if (
-    typeof value === "string" ||
-    typeof value === "number" ||
-    typeof value === "boolean" ||
-    typeof value === "bigint"
-  ) {
-    let text = String(value);
-    if (text.length > MAX_VALUE) {
-      text = text.slice(0, MAX_VALUE);
-      state.cut = true;
+/** Scalar fields of an event plist as text keyed by path, within MAX_FIELDS and MAX_VALUE. */
+function flattenEvent(event: PlistValue): { values: Record<string, string>; cut: boolean } {
+  const values: Record<string, string> = {};
+  let count = 0;
+  let cut = false;
+  let depth = 0;
+  const put = (path: string, text: string): void => {
+    if (text.length > MAX_VALUE) cut = true;
+    values[path] = text.slice(0, MAX_VALUE);
+    count += 1;
+  };
+  const walk = (value: PlistValue, path: string): void => {
+    if (count >= MAX_FIELDS) {
+      cut = true;
+      return;
     }
-    out[path] = text;
-    state.count += 1;
-  } else if (value instanceof Date) {
-    if (!Number.isNaN(value.getTime())) {
-      out[path] = value.toISOString();
-      state.count += 1;
+    if (
+      typeof value === "string" ||
+      typeof value === "number" ||
+      typeof value === "boolean" ||
+      typeof value === "bigint"
+    ) {
+      put(path, String(value));
+    } else if (value instanceof Date) {
+      if (!Number.isNaN(value.getTime())) put(path, value.toISOString());
+    } else if (depth < 16 && (Array.isArray(value) || isPlistDict(value))) {
+      depth += 1;
+      if (Array.isArray(value)) for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
+      else for (const [key, item] of Object.entries(value)) walk(item, path === "" ? key : `${path}.${key}`);
+      depth -= 1;
     }
-  } else if (depth < 16 && Array.isArray(value)) {
-    value.forEach((item, i) => {
-      flatten(item, `${path}[${i}]`, out, state, depth + 1);
-    });
-  } else if (depth < 16 && isPlistDict(value)) {
-    for (const [key, item] of Object.entries(value))
-      flatten(item, path === "" ? key : `${path}.${key}`, out, state, depth + 1);
-  }
+  };
+  walk(event, "");
+  return { values, cut };
 }
 
 /** Field names whose values are process or app names. */
@@ -124,11 +121,11 @@ export const keychainAnalyticsArtifact = defineArtifact<KeychainAnalyticsRecord>
               const event = parsePlist(data, {
                 budget: { maxBytes: MAX_PLIST_BYTES, maxValues: 20_000, maxDepth: 32 },
               });
-              const state = { count: 0, cut: false };
-              flatten(event, "", record.values, state, 0);
-              if (state.cut) record.truncated = true;
+              const { values, cut } = flattenEvent(event);
+              record.values = values;
+              if (cut) record.truncated = true;
               if (isPlistDict(event) && typeof event.eventType === "string")
-                record.eventType = capText(event.eventType, "eventType", []).slice(0, MAX_VALUE);
+                record.eventType = event.eventType.slice(0, MAX_VALUE);
             } catch {
               broken += 1;
             }

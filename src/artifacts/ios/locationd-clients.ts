@@ -3,7 +3,7 @@ import { isPlistDict, type PlistValue } from "../../formats/plist-value.js";
 import type { Observable } from "../../model/observable.js";
 import { fromCocoaSeconds, fromDate } from "../../model/time.js";
 import { defineArtifact } from "../define.js";
-import { asNumber, cappedText, setDefined } from "./_shared/system.js";
+import { asNumber, assignDefined, TextCap } from "./_shared/system.js";
 
 /** One client of locationd (an app bundle id, a location bundle or a daemon path). */
 export interface LocationdClientRecord {
@@ -64,9 +64,9 @@ export const locationdClientsArtifact = defineArtifact<LocationdClientRecord>({
         return;
       }
       for (const [key, item] of Object.entries(value)) {
-        const truncated: string[] = [];
+        const cap = new TextCap();
         const record: LocationdClientRecord = {
-          client: cappedText(key, "client", truncated) ?? "",
+          client: cap.text(key, "client") ?? "",
           times: {},
         };
         if (!isPlistDict(item)) {
@@ -77,17 +77,19 @@ export const locationdClientsArtifact = defineArtifact<LocationdClientRecord>({
           yield record;
           continue;
         }
-        setDefined(record, "bundleId", cappedText(item.BundleId, "bundleId", truncated));
-        setDefined(record, "bundlePath", cappedText(item.BundlePath, "bundlePath", truncated));
-        setDefined(record, "executable", cappedText(item.Executable, "executable", truncated));
-        setDefined(record, "registered", cappedText(item.Registered, "registered", truncated));
-        setDefined(record, "authorization", asNumber(item.Authorization));
+        assignDefined(record, {
+          bundleId: cap.text(item.BundleId, "bundleId"),
+          bundlePath: cap.text(item.BundlePath, "bundlePath"),
+          executable: cap.text(item.Executable, "executable"),
+          registered: cap.text(item.Registered, "registered"),
+          authorization: asNumber(item.Authorization),
+        });
         for (const [field, raw] of Object.entries(item)) {
           if (!isTimeKey(field)) continue;
           const at = timeOf(raw);
           if (at !== undefined) record.times[field] = at;
         }
-        if (truncated.length > 0) record.truncated = truncated;
+        cap.finish(record);
         yield record;
       }
     },

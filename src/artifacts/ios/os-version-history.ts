@@ -1,6 +1,6 @@
 /** Analytics journal headers: which iOS version and build the device ran on which day (MVT IOSVersionHistory). */
 import { defineArtifact } from "../define.js";
-import { capText } from "./_shared/system.js";
+import { TextCap } from "./_shared/system.js";
 
 /** The header of one Analytics-Journal-*.ips file. */
 export interface OsVersionRecord {
@@ -71,8 +71,8 @@ export const osVersionHistoryArtifact = defineArtifact<OsVersionRecord>({
         context.warn({ code: "CORRUPT", message: "header has no os_version" });
         return;
       }
-      const truncated: string[] = [];
-      const record: OsVersionRecord = { osVersion: capText(osVersion, "osVersion", truncated) };
+      const cap = new TextCap();
+      const record: OsVersionRecord = { osVersion: cap.cap(osVersion, "osVersion") };
       const parts = /(\d+(?:\.\d+)+)\s*\(([0-9A-Za-z]+)\)/.exec(osVersion);
       if (parts !== null) {
         record.version = parts[1]!;
@@ -82,10 +82,10 @@ export const osVersionHistoryArtifact = defineArtifact<OsVersionRecord>({
       const parsed = at === undefined ? undefined : parseIpsTimestamp(at);
       if (parsed !== undefined) record.at = parsed;
       const bugType = text(fields.bug_type);
-      if (bugType !== undefined) record.bugType = capText(bugType, "bugType", truncated);
+      if (bugType !== undefined) record.bugType = cap.cap(bugType, "bugType");
       const incident = text(fields.incident_id);
-      if (incident !== undefined) record.incidentId = capText(incident, "incidentId", truncated);
-      if (truncated.length > 0) record.truncated = truncated;
+      if (incident !== undefined) record.incidentId = cap.cap(incident, "incidentId");
+      cap.finish(record);
       yield record;
     },
   },

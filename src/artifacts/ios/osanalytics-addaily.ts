@@ -2,7 +2,7 @@
 import { isPlistDict } from "../../formats/plist-value.js";
 import { fromDate } from "../../model/time.js";
 import { defineArtifact } from "../define.js";
-import { asNumber, capText, setDefined } from "./_shared/system.js";
+import { asNumber, assignDefined, TextCap } from "./_shared/system.js";
 
 /**
  * One process of `netUsageBaseline` ({name: [date, wifiIn, wifiOut, wwanIn, wwanOut]}), or, when
@@ -45,18 +45,19 @@ export const osAnalyticsAdDailyArtifact = defineArtifact<OsAnalyticsAdDailyRecor
         return;
       }
       for (const [name, entry] of Object.entries(baseline)) {
-        const truncated: string[] = [];
-        const record: OsAnalyticsAdDailyRecord = { processName: capText(name, "processName", truncated) };
+        const cap = new TextCap();
+        const record: OsAnalyticsAdDailyRecord = { processName: cap.cap(name, "processName") };
         if (Array.isArray(entry)) {
-          setDefined(record, "at", fromDate(entry[0]));
-          for (const [i, field] of COUNTERS.entries()) setDefined(record, field, asNumber(entry[i + 1]));
+          assignDefined(record, { at: fromDate(entry[0]) });
+          for (const [i, field] of COUNTERS.entries())
+            assignDefined(record, { [field]: asNumber(entry[i + 1]) });
         } else {
           context.warn({
             code: "CORRUPT",
             message: `netUsageBaseline entry of ${record.processName} is not an array`,
           });
         }
-        if (truncated.length > 0) record.truncated = truncated;
+        cap.finish(record);
         yield record;
       }
     },

@@ -3,7 +3,7 @@ import { isPlistDict } from "../../formats/plist-value.js";
 import type { Observable } from "../../model/observable.js";
 import { fromDate } from "../../model/time.js";
 import { defineArtifact } from "../define.js";
-import { cappedText, capText, setDefined } from "./_shared/system.js";
+import { assignDefined, TextCap } from "./_shared/system.js";
 
 /** One profile install or removal. */
 export interface ProfileEventRecord {
@@ -43,14 +43,16 @@ export const profileEventsArtifact = defineArtifact<ProfileEventRecord>({
           continue;
         }
         for (const [profileId, details] of Object.entries(event)) {
-          const truncated: string[] = [];
-          const record: ProfileEventRecord = { profileId: capText(profileId, "profileId", truncated) };
+          const cap = new TextCap();
+          const record: ProfileEventRecord = { profileId: cap.cap(profileId, "profileId") };
           if (isPlistDict(details)) {
-            setDefined(record, "at", fromDate(details.timestamp));
-            setDefined(record, "operation", cappedText(details.operation, "operation", truncated));
-            setDefined(record, "process", cappedText(details.process, "process", truncated));
+            assignDefined(record, {
+              at: fromDate(details.timestamp),
+              operation: cap.text(details.operation, "operation"),
+              process: cap.text(details.process, "process"),
+            });
           }
-          if (truncated.length > 0) record.truncated = truncated;
+          cap.finish(record);
           yield record;
         }
       }

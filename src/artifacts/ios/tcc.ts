@@ -3,7 +3,7 @@ import type { Observable } from "../../model/observable.js";
 import { fromUnixSeconds } from "../../model/time.js";
 import { tableColumns } from "../../sqlite/open.js";
 import { defineArtifact } from "../define.js";
-import { asNumber, cappedText, setDefined } from "./_shared/system.js";
+import { asNumber, assignDefined, TextCap } from "./_shared/system.js";
 
 export type TccAuthValue = "denied" | "unknown" | "allowed" | "limited";
 
@@ -66,12 +66,12 @@ export const tccArtifact = defineArtifact<TccRecord>({
       );
       const sql = `SELECT rowid AS rowId, service, client, client_type${optional.map((c) => `, ${c}`).join("")} FROM access ORDER BY rowid`;
       for (const row of db.prepare(sql).iterate() as Iterable<Record<string, unknown>>) {
-        const truncated: string[] = [];
+        const cap = new TextCap();
         const clientTypeRaw = asNumber(row.client_type);
         const record: TccRecord = {
           rowId: asNumber(row.rowId) ?? 0,
-          service: cappedText(row.service, "service", truncated) ?? "",
-          client: cappedText(row.client, "client", truncated) ?? "",
+          service: cap.text(row.service, "service") ?? "",
+          client: cap.text(row.client, "client") ?? "",
           clientType: clientTypeRaw === 0 ? "bundle_id" : clientTypeRaw === 1 ? "absolute_path" : "unknown",
           schemaVersion: version,
         };
@@ -83,15 +83,17 @@ export const tccArtifact = defineArtifact<TccRecord>({
           const reason = asNumber(row.auth_reason);
           if (reason !== undefined) {
             record.authReason = reason;
-            setDefined(record, "authReasonText", AUTH_REASONS[reason]);
+            assignDefined(record, { authReasonText: AUTH_REASONS[reason] });
           }
         } else {
           const allowed = asNumber(row.allowed);
           if (allowed !== undefined) record.authValue = allowed === 0 ? "denied" : "allowed";
         }
-        setDefined(record, "promptCount", asNumber(row.prompt_count));
-        setDefined(record, "lastModifiedAt", fromUnixSeconds(row.last_modified));
-        if (truncated.length > 0) record.truncated = truncated;
+        assignDefined(record, {
+          promptCount: asNumber(row.prompt_count),
+          lastModifiedAt: fromUnixSeconds(row.last_modified),
+        });
+        cap.finish(record);
         yield record;
       }
     },

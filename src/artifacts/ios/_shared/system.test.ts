@@ -14,7 +14,7 @@ import { osVersionHistoryArtifact } from "../os-version-history.js";
 import { osAnalyticsAdDailyArtifact } from "../osanalytics-addaily.js";
 import { profileEventsArtifact } from "../profile-events.js";
 import { tccArtifact } from "../tcc.js";
-import { asNumber, asText, capText, describePlistValue, MAX_TEXT } from "./system.js";
+import { asNumber, assignDefined, asText, describePlistValue, MAX_TEXT, TextCap } from "./system.js";
 
 /** Small deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -124,9 +124,13 @@ describe("batch A helpers", () => {
     expect(asNumber(Number.POSITIVE_INFINITY)).toBeUndefined();
     expect(asNumber(7n)).toBe(7);
     expect(Object.is(asNumber("-0"), 0)).toBe(true);
-    const truncated: string[] = [];
-    expect(capText("a".repeat(MAX_TEXT + 1), "f", truncated)).toHaveLength(MAX_TEXT);
-    expect(truncated).toEqual(["f"]);
+    const cap = new TextCap();
+    expect(cap.cap("a".repeat(MAX_TEXT + 1), "f")).toHaveLength(MAX_TEXT);
+    expect(cap.text(Buffer.from("b".repeat(MAX_TEXT + 5)), "f")).toHaveLength(MAX_TEXT);
+    expect(cap.text(null, "g")).toBeUndefined();
+    expect(cap.finish<{ truncated?: string[] }>({})).toEqual({ truncated: ["f"] });
+    expect(new TextCap().finish<{ truncated?: string[] }>({})).toEqual({});
+    expect(assignDefined<{ a?: number; b?: string }>({}, { a: 1, b: undefined })).toEqual({ a: 1 });
     expect(describePlistValue({ a: [1, true, new Date(0), new Uint8Array(3), new PlistUid(2), null] })).toBe(
       "{a: [1, true, 1970-01-01T00:00:00.000Z, <3 bytes>, <uid 2>, null]}",
     );

@@ -29,17 +29,31 @@ export function asNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Cuts `text` to MAX_TEXT characters; when cut, pushes `field` onto `truncated`. */
-export function capText(text: string, field: string, truncated: string[]): string {
-  if (text.length <= MAX_TEXT) return text;
-  truncated.push(field);
-  return text.slice(0, MAX_TEXT);
-}
+/**
+ * Caps the strings of one record at MAX_TEXT characters and remembers which fields were cut;
+ * `finish` then adds `truncated: [fields]` to the record when anything was.
+ */
+export class TextCap {
+  readonly fields: string[] = [];
 
-/** A capped string from any value, or undefined when the value is not text-like. */
-export function cappedText(value: unknown, field: string, truncated: string[]): string | undefined {
-  const text = asText(value);
-  return text === undefined ? undefined : capText(text, field, truncated);
+  /** `text` cut to MAX_TEXT characters (the field is noted when cut). */
+  cap(text: string, field: string): string {
+    if (text.length <= MAX_TEXT) return text;
+    if (!this.fields.includes(field)) this.fields.push(field);
+    return text.slice(0, MAX_TEXT);
+  }
+
+  /** A capped string from any text-like value, or undefined. */
+  text(value: unknown, field: string): string | undefined {
+    const text = asText(value);
+    return text === undefined ? undefined : this.cap(text, field);
+  }
+
+  /** Returns `record`, with `truncated` set when a field was cut. */
+  finish<R extends { truncated?: string[] }>(record: R): R {
+    if (this.fields.length > 0) record.truncated = [...this.fields];
+    return record;
+  }
 }
 
 /** A short, JSON-safe rendering of any plist value (dates as ISO, bytes as a length note), capped. */
@@ -63,13 +77,12 @@ function renderPlistValue(value: PlistValue, depth: number): string {
     .join(", ")}}`;
 }
 
-/** Adds `value` to `target[key]` only when defined (keeps records free of undefined under exactOptionalPropertyTypes). */
-export function setDefined<T extends object, K extends keyof T>(
-  target: T,
-  key: K,
-  value: T[K] | undefined,
-): void {
-  if (value !== undefined) target[key] = value;
+/** Copies the defined values of `fields` onto `target` (records stay free of undefined under exactOptionalPropertyTypes). */
+export function assignDefined<T extends object>(target: T, fields: { [K in keyof T]?: T[K] | undefined }): T {
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+  }
+  return target;
 }
 
 /** One ZLIVEUSAGE row: byte counters of a process at one sampling time. */
@@ -152,8 +165,9 @@ export function* parseProcessUsage(
     }
     liveRows += 1;
     const usage: LiveUsage = { rowId: asNumber(row.Z_PK) ?? 0 };
-    setDefined(usage, "at", fromCocoaSeconds(row.ZTIMESTAMP));
-    for (const [column, field] of counters) setDefined(usage, field, asNumber(row[column.toUpperCase()]));
+    assignDefined(usage, { at: fromCocoaSeconds(row.ZTIMESTAMP) });
+    for (const [column, field] of counters)
+      assignDefined(usage, { [field]: asNumber(row[column.toUpperCase()]) });
     const owner = asNumber(row.ZHASPROCESS) ?? null;
     const list = byProcess.get(owner);
     if (list === undefined) byProcess.set(owner, [usage]);
@@ -166,23 +180,24 @@ export function* parseProcessUsage(
   let previous = 0;
   for (const row of db.prepare(processSql).iterate() as Iterable<Record<string, unknown>>) {
     const rowId = asNumber(row.Z_PK) ?? 0;
-    const truncated: string[] = [];
-    const name = cappedText(row.ZPROCNAME, "processName", truncated) ?? "";
+    const cap = new TextCap();
+    const name = cap.text(row.ZPROCNAME, "processName") ?? "";
     const record: ProcessUsageRecord = { rowId, processName: name, liveUsage: byProcess.get(rowId) ?? [] };
     byProcess.delete(rowId);
-    const bundle = cappedText(row.ZBUNDLENAME, "bundleId", truncated);
+    const bundle = cap.text(row.ZBUNDLENAME, "bundleId");
     if (bundle !== undefined && bundle !== "") record.bundleId = bundle;
-    setDefined(record, "firstAt", fromCocoaSeconds(row.ZFIRSTTIMESTAMP));
-    setDefined(record, "lastAt", fromCocoaSeconds(row.ZTIMESTAMP));
+    assignDefined(record, {
+      firstAt: fromCocoaSeconds(row.ZFIRSTTIMESTAMP),
+      lastAt: fromCocoaSeconds(row.ZTIMESTAMP),
+    });
     if (name === "") record.missingName = true;
     if (rowId - previous > 1) record.pkGapBefore = rowId - previous - 1;
-    if (truncated.length > 0) record.truncated = truncated;
     previous = rowId;
-    records.push(record);
+    records.push(cap.finish(record));
   }
   const highest = records.at(-1);
   if (highest !== undefined) {
-    const allocated = highestAllocatedKey(db, tables, "Process");
+    const allocated = tables.has("z_primarykey") ? highestAllocatedKey(db, "Process") : undefined;
     if (allocated !== undefined && allocated > highest.rowId) highest.pkGapAfter = allocated - highest.rowId;
   }
   for (const [owner, liveUsage] of byProcess) {
@@ -193,17 +208,16 @@ export function* parseProcessUsage(
 }
 
 /** Z_PRIMARYKEY.Z_MAX of a Core Data entity: the highest Z_PK ever handed out. */
-function highestAllocatedKey(
-  db: SqliteDatabase,
-  tables: Map<string, Set<string>>,
-  entity: string,
-): number | undefined {
-  const columns = tables.get("z_primarykey");
-  if (columns === undefined || !columns.has("z_name") || !columns.has("z_max")) return undefined;
-  const row = db.prepare("SELECT Z_MAX FROM Z_PRIMARYKEY WHERE Z_NAME = ?").get(entity) as
-    | { Z_MAX: unknown }
-    | undefined;
-  return row === undefined ? undefined : asNumber(row.Z_MAX);
+function highestAllocatedKey(db: SqliteDatabase, entity: string): number | undefined {
+  try {
+    const row = db.prepare("SELECT Z_MAX FROM Z_PRIMARYKEY WHERE Z_NAME = ?").get(entity) as
+      | { Z_MAX: unknown }
+      | undefined;
+    return row === undefined ? undefined : asNumber(row.Z_MAX);
+  } catch {
+    // A Z_PRIMARYKEY without Z_NAME/Z_MAX: no allocation counter to compare with.
+    return undefined;
+  }
 }
 
 /** Observables of a process-usage record: the process name (and its part before "/"), the bundle id. */
