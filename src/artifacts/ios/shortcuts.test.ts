@@ -92,6 +92,23 @@ describe("ios/shortcuts", () => {
     expect(shortcutsArtifact.events(records[1]!)).toHaveLength(1);
   });
 
+  it("accepts a workflow dictionary holding WFWorkflowActions", async () => {
+    const workflow = writeBinaryPlist({
+      WFWorkflowActions: [
+        {
+          WFWorkflowActionIdentifier: "is.workflow.actions.downloadurl",
+          WFWorkflowActionParameters: { WFURL: "http://dl.example/f" },
+        },
+      ],
+    });
+    const { records } = await run(`
+      CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR);
+      CREATE TABLE ZSHORTCUTACTIONS (Z_PK INTEGER PRIMARY KEY, ZSHORTCUT INTEGER, ZDATA BLOB);
+      INSERT INTO ZSHORTCUT VALUES (1, 'W');
+      INSERT INTO ZSHORTCUTACTIONS VALUES (1, 1, ${hex(workflow)});`);
+    expect(records[0]).toMatchObject({ actionCount: 1, actionUrls: ["http://dl.example/f"] });
+  });
+
   it("reads a schema without the actions table or modification date", async () => {
     const { records } =
       await run(`CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR, ZCREATIONDATE TIMESTAMP);

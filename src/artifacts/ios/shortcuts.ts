@@ -114,11 +114,13 @@ function readActions(data: Uint8Array, record: ShortcutRecord, problems: Problem
     problems.add(isSpyglassError(error) ? error.message : "not a property list", String(record.rowId));
     return;
   }
-  if (!Array.isArray(value)) {
+  // Usually the action array itself; a whole workflow dictionary (as in .shortcut files) holds it under WFWorkflowActions.
+  const list = isPlistDict(value) ? value.WFWorkflowActions : value;
+  if (!Array.isArray(list)) {
     problems.add("action data is not an array", String(record.rowId));
     return;
   }
-  for (const action of value) {
+  for (const action of list) {
     if (!isPlistDict(action)) continue;
     record.actionCount += 1;
     const identifier = action.WFWorkflowActionIdentifier;
