@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ArtifactRecord, ArtifactStatus } from "../artifacts/define.js";
+import type { ApplicationRecord } from "../artifacts/ios/applications.js";
 import type { CalendarRecord } from "../artifacts/ios/calendar.js";
 import type { ConfigurationProfileRecord } from "../artifacts/ios/configuration-profiles.js";
 import type { DataUsageRecord } from "../artifacts/ios/datausage.js";
 import type { FileListingRecord } from "../artifacts/ios/file-listing.js";
+import type { GlobalPreferenceRecord } from "../artifacts/ios/global-preferences.js";
 import type { IdStatusCacheRecord } from "../artifacts/ios/idstatuscache.js";
 import type { LocationdClientRecord } from "../artifacts/ios/locationd-clients.js";
 import type { OsAnalyticsAdDailyRecord } from "../artifacts/ios/osanalytics-addaily.js";
@@ -208,6 +210,11 @@ describe("sample devices: clean twin and Triangulation", () => {
     for (const v of redirected) expect(new URL(v.redirectSource?.url ?? "").host).toBe(new URL(v.url).host);
     expect(recordsOf<TccRecord>(c, "ios/tcc").every((r) => r.schemaVersion === 3)).toBe(true);
     expect(recordsOf<CalendarRecord>(c, "ios/calendar").some((e) => e.summary === "Meeting")).toBe(false);
+    const apps = recordsOf<ApplicationRecord>(c, "ios/applications");
+    expect(apps.length).toBeGreaterThanOrEqual(10);
+    for (const app of apps) expect(app.sourceApp, app.bundleId).toBe("com.apple.AppStore");
+    const lockdown = recordsOf<GlobalPreferenceRecord>(c, "ios/global-preferences");
+    expect(lockdown.find((r) => r.key === "LDMGlobalEnabled")?.enabled).toBe(false);
   });
 
   it("plants the Triangulation iMessage, watchface attachment, C2 visit and emptied folders", async () => {
@@ -375,17 +382,15 @@ describe("sample devices: other profiles", () => {
     const profiles = recordsOf<ConfigurationProfileRecord>(s, "ios/configuration-profiles");
     expect(profiles[0]?.payloadTypes[0]).toBe("com.apple.notificationsettings");
 
-    const source = await openIosBackup(join(root, "mvt"));
-    try {
-      const apps = source.backupPlists?.info?.Applications as Record<string, { iTunesMetadata?: Uint8Array }>;
-      expect(Object.keys(apps)).toContain("com.example.fieldnotes");
-      const prefs = source.get("/private/var/mobile/Library/Preferences/.GlobalPreferences.plist");
-      expect(prefs).toBeDefined();
-      const text = (await source.read(prefs!)).toString("latin1");
-      expect(text).toContain("LDMGlobalEnabled");
-    } finally {
-      await source.close();
-    }
+    const apps = recordsOf<ApplicationRecord>(s, "ios/applications");
+    const sideloaded = apps.filter((a) => a.installedFrom !== "app-store");
+    expect(sideloaded.map((a) => [a.bundleId, a.sourceApp])).toEqual([
+      ["com.example.fieldnotes", "com.example.enterprise-installer"],
+    ]);
+    const lockdown = recordsOf<GlobalPreferenceRecord>(s, "ios/global-preferences").find(
+      (r) => r.key === "LDMGlobalEnabled",
+    );
+    expect(lockdown?.enabled).toBe(true);
   });
 });
 

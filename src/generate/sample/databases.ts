@@ -9,13 +9,19 @@ import type { SampleModel } from "./model.js";
 
 type Db = InstanceType<typeof Database>;
 
-function build(schema: string, fill: (db: Db) => void, options: { wal?: boolean } = {}): Buffer {
+function build(
+  schema: string,
+  fill: (db: Db) => void,
+  options: { wal?: boolean; indexes?: string } = {},
+): Buffer {
   const db = new Database(":memory:");
   try {
     // Rows are written in id order, and a visit may name a redirect that comes after it.
     db.pragma("foreign_keys = OFF");
     db.exec(schema);
     db.transaction(() => fill(db))();
+    // Secondary indexes built once after the rows, which is much faster than maintaining them row by row.
+    if (options.indexes !== undefined) db.exec(options.indexes);
     const image = db.serialize();
     if (options.wal === true) {
       // Header bytes 18-19 = 2: a WAL-mode database copied without its -wal file, as phones hand them out.
@@ -101,6 +107,8 @@ CREATE TABLE attachment (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQ
 CREATE TABLE message_attachment_join (message_id INTEGER REFERENCES message (ROWID) ON DELETE CASCADE,
   attachment_id INTEGER REFERENCES attachment (ROWID) ON DELETE CASCADE, UNIQUE(message_id, attachment_id));
 CREATE TABLE deleted_messages (ROWID INTEGER PRIMARY KEY AUTOINCREMENT UNIQUE, guid TEXT NOT NULL);
+`;
+const SMS_INDEXES = `
 CREATE INDEX message_idx_handle ON message(handle_id, date);
 CREATE INDEX message_idx_date ON message(date);
 CREATE INDEX chat_message_join_idx_message_id_only ON chat_message_join(message_id);
@@ -183,7 +191,7 @@ export function buildSmsDb(model: SampleModel, ownNumber: string): Buffer {
         for (const a of m.attachments) join.run(id, a + 1);
       });
     },
-    { wal: true },
+    { wal: true, indexes: SMS_INDEXES },
   );
 }
 
@@ -202,8 +210,9 @@ CREATE TABLE history_visits (id INTEGER PRIMARY KEY AUTOINCREMENT,
 CREATE TABLE history_tombstones (id INTEGER PRIMARY KEY AUTOINCREMENT, start_time REAL NOT NULL, end_time REAL NOT NULL,
   url TEXT, generation INTEGER NOT NULL DEFAULT 0, udid TEXT, attributes INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE metadata (key TEXT NOT NULL UNIQUE, value);
-CREATE INDEX history_visits__last_visit ON history_visits (history_item, visit_time DESC, synthesized ASC);
 `;
+const HISTORY_INDEXES =
+  "CREATE INDEX history_visits__last_visit ON history_visits (history_item, visit_time DESC, synthesized ASC);";
 
 /** The label Safari stores in domain_expansion: the host without "www." and its public suffix, roughly. */
 function domainExpansion(url: string): string | null {
@@ -250,7 +259,7 @@ export function buildHistoryDb(model: SampleModel): Buffer {
       });
       db.prepare("INSERT INTO metadata (key, value) VALUES ('version', 20)").run();
     },
-    { wal: true },
+    { wal: true, indexes: HISTORY_INDEXES },
   );
 }
 

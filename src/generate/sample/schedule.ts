@@ -16,7 +16,8 @@ const STEP_MS = 41 * MINUTE_MS;
 
 /** Places noise events of the heuristic's kinds so that different kinds never come close. */
 export class QuietSchedule {
-  private readonly events: Array<{ at: number; kind: QuietClass }> = [];
+  /** Placed events by ISOLATION_MS-wide slot, so a check looks at three slots, not at every event. */
+  private readonly slots = new Map<number, Array<{ at: number; kind: QuietClass }>>();
   private readonly episodes: number[];
 
   constructor(private readonly clock: SampleClock) {
@@ -30,7 +31,10 @@ export class QuietSchedule {
     let at = start + ((((desired - start) % span) + span) % span);
     for (let tries = 0; tries < 10_000; tries += 1) {
       if (this.isFree(kind, at)) {
-        this.events.push({ at, kind });
+        const slot = Math.floor(at / ISOLATION_MS);
+        const list = this.slots.get(slot);
+        if (list === undefined) this.slots.set(slot, [{ at, kind }]);
+        else list.push({ at, kind });
         return at;
       }
       at += STEP_MS;
@@ -41,6 +45,11 @@ export class QuietSchedule {
 
   private isFree(kind: QuietClass, at: number): boolean {
     if (this.episodes.some((e) => Math.abs(e - at) < EPISODE_MARGIN_MS)) return false;
-    return !this.events.some((e) => e.kind !== kind && Math.abs(e.at - at) < ISOLATION_MS);
+    const slot = Math.floor(at / ISOLATION_MS);
+    for (let s = slot - 1; s <= slot + 1; s += 1) {
+      if (this.slots.get(s)?.some((e) => e.kind !== kind && Math.abs(e.at - at) < ISOLATION_MS) === true)
+        return false;
+    }
+    return true;
   }
 }
