@@ -28,8 +28,7 @@ export const lockdownModeDetection = defineDetection({
               rule: RULE,
               level: "low",
               certainty: "heuristic",
-              summary:
-                "Lockdown Mode was turned on at some point and is now off; people at risk of targeted spyware are advised to keep it on.",
+              summary: "Lockdown Mode is off; people at risk of targeted spyware are advised to turn it on.",
               evidence: [evidenceOf(context, r, { field: "LDMGlobalEnabled" })],
               notes: [
                 "Only the stored setting is read: when the key is absent, no finding is made either way.",
