@@ -241,7 +241,11 @@ export const applicationsArtifact = defineArtifact<ApplicationRecord>({
   description:
     "Apps installed on the device with their installer and purchase date; known spyware bundle ids and apps not installed from the App Store or MDM show up here.",
   sources: ["ios-backup", "fs-dump"],
-  paths: [`${BUNDLE_ROOT}/*/iTunesMetadata.plist`, `${BUNDLE_ROOT}/*/*.app/Info.plist`],
+  paths: [
+    `${BUNDLE_ROOT}/*/iTunesMetadata.plist`,
+    `${BUNDLE_ROOT}/*/BundleMetadata.plist`,
+    `${BUNDLE_ROOT}/*/*.app/Info.plist`,
+  ],
   iosVersions: "iOS 12–18",
   input: { kind: "source", collect: collectApplications },
   observables(record) {
