@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { writeBinaryPlist } from "../../formats/bplist-writer.js";
+import { PlistUid } from "../../formats/plist-value.js";
 import { memorySource } from "../../testing/memory-source.js";
 import type { ArtifactStatus } from "../define.js";
 import { runArtifact } from "../run.js";
@@ -107,6 +108,40 @@ describe("ios/shortcuts", () => {
       INSERT INTO ZSHORTCUT VALUES (1, 'W');
       INSERT INTO ZSHORTCUTACTIONS VALUES (1, 1, ${hex(workflow)});`);
     expect(records[0]).toMatchObject({ actionCount: 1, actionUrls: ["http://dl.example/f"] });
+  });
+
+  it("follows ZSHORTCUT.ZACTIONS and reads keyed-archived action lists", async () => {
+    const uid = (index: number): PlistUid => new PlistUid(index);
+    const archived = writeBinaryPlist({
+      $version: 100000,
+      $archiver: "NSKeyedArchiver",
+      $top: { root: uid(1) },
+      $objects: [
+        "$null",
+        { "NS.objects": [uid(2)], $class: uid(6) },
+        { "NS.keys": [uid(3), uid(4)], "NS.objects": [uid(5), uid(7)], $class: uid(8) },
+        "WFWorkflowActionIdentifier",
+        "WFWorkflowActionParameters",
+        "is.workflow.actions.openurl",
+        { $classname: "NSArray", $classes: ["NSArray", "NSObject"] },
+        { "NS.keys": [uid(9)], "NS.objects": [uid(10)], $class: uid(8) },
+        { $classname: "NSDictionary", $classes: ["NSDictionary", "NSObject"] },
+        "WFInput",
+        "https://keyed.example/",
+      ],
+    });
+    const { status, records } = await run(`
+      CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR, ZACTIONS INTEGER);
+      CREATE TABLE ZSHORTCUTACTIONS (Z_PK INTEGER PRIMARY KEY, ZDATA BLOB);
+      INSERT INTO ZSHORTCUT VALUES (1, 'K', 7), (2, 'None', NULL);
+      INSERT INTO ZSHORTCUTACTIONS VALUES (7, ${hex(archived)});`);
+    expect(status.warnings).toEqual([]);
+    expect(records[0]).toMatchObject({
+      actionCount: 1,
+      actionIdentifiers: ["is.workflow.actions.openurl"],
+      actionUrls: ["https://keyed.example/"],
+    });
+    expect(records[1]).toMatchObject({ actionCount: 0, actionUrls: [] });
   });
 
   it("reads a schema without the actions table or modification date", async () => {

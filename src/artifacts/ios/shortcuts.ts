@@ -4,6 +4,7 @@
  * format: ../shared/reference/mvt.md §2 (Shortcuts).
  */
 import { isSpyglassError } from "../../errors.js";
+import { isKeyedArchive, unarchive } from "../../formats/nskeyed.js";
 import { isPlistDict, type PlistValue, parsePlist } from "../../formats/plist.js";
 import { fromCocoaSeconds } from "../../model/time.js";
 import { tableColumns } from "../../sqlite/open.js";
@@ -58,12 +59,19 @@ export const shortcutsArtifact = defineArtifact<ShortcutRecord>({
       const sql = `SELECT s.Z_PK AS rowId, ${cappedColumn("s.ZNAME", MAX_SHORT)} AS name,
           ${col("ZCREATIONDATE", "created")}, ${col("ZMODIFICATIONDATE", "modified")}
         FROM ZSHORTCUT s ORDER BY s.Z_PK`;
-      const actions = hasColumns(tables, "ZSHORTCUTACTIONS", "ZSHORTCUT", "ZDATA")
-        ? db.prepare(
-            `SELECT CASE WHEN length(ZDATA) <= ${ACTION_BUDGET.maxBytes} THEN ZDATA END AS data, length(ZDATA) AS size
-             FROM ZSHORTCUTACTIONS WHERE ZSHORTCUT = ? ORDER BY Z_PK`,
-          )
-        : undefined;
+      // The actions row points back at its shortcut (ZSHORTCUT), or the shortcut points at it (ZACTIONS).
+      const link = hasColumns(tables, "ZSHORTCUTACTIONS", "ZSHORTCUT")
+        ? "ZSHORTCUT = ?"
+        : hasColumns(tables, "ZSHORTCUT", "ZACTIONS")
+          ? "Z_PK = (SELECT ZACTIONS FROM ZSHORTCUT WHERE Z_PK = ?)"
+          : undefined;
+      const actions =
+        link !== undefined && hasColumns(tables, "ZSHORTCUTACTIONS", "Z_PK", "ZDATA")
+          ? db.prepare(
+              `SELECT CASE WHEN length(ZDATA) <= ${ACTION_BUDGET.maxBytes} THEN ZDATA END AS data, length(ZDATA) AS size
+               FROM ZSHORTCUTACTIONS WHERE ${link} ORDER BY Z_PK`,
+            )
+          : undefined;
       const problems = new ProblemCounter();
       try {
         for (const row of iterateRows(db, sql)) {
@@ -113,6 +121,16 @@ function readActions(data: Uint8Array, record: ShortcutRecord, problems: Problem
   } catch (error) {
     problems.add(isSpyglassError(error) ? error.message : "not a property list", String(record.rowId));
     return;
+  }
+  if (isKeyedArchive(value)) {
+    try {
+      value = unarchive(value, {
+        budget: { maxObjects: ACTION_BUDGET.maxValues, maxDepth: ACTION_BUDGET.maxDepth },
+      });
+    } catch (error) {
+      problems.add(isSpyglassError(error) ? error.message : "unreadable keyed archive", String(record.rowId));
+      return;
+    }
   }
   // Usually the action array itself; a whole workflow dictionary (as in .shortcut files) holds it under WFWorkflowActions.
   const list = isPlistDict(value) ? value.WFWorkflowActions : value;
