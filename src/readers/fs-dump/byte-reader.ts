@@ -14,21 +14,35 @@ export async function readAt(handle: FileHandle, position: number, length: numbe
   return filled === length ? buffer : buffer.subarray(0, filled);
 }
 
-/** A seekable reader over an open file: skipping costs nothing. */
+/** A seekable reader over an open file: skipping costs nothing, small reads come from a 1 MiB window. */
 export class FileByteReader implements ByteReader {
   position = 0;
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
 
   constructor(
     private readonly handle: FileHandle,
     private readonly size: number,
+    private readonly windowBytes = 1024 * 1024,
   ) {}
 
   async read(length: number): Promise<Buffer> {
-    const data = await readAt(
-      this.handle,
-      this.position,
-      Math.max(0, Math.min(length, this.size - this.position)),
-    );
+    const want = Math.max(0, Math.min(length, this.size - this.position));
+    let data: Buffer;
+    const offset = this.position - this.windowStart;
+    if (offset >= 0 && offset + want <= this.window.length) {
+      data = Buffer.from(this.window.subarray(offset, offset + want));
+    } else if (want >= this.windowBytes) {
+      data = await readAt(this.handle, this.position, want);
+    } else {
+      this.window = await readAt(
+        this.handle,
+        this.position,
+        Math.min(this.windowBytes, this.size - this.position),
+      );
+      this.windowStart = this.position;
+      data = Buffer.from(this.window.subarray(0, want));
+    }
     this.position += data.length;
     return data;
   }

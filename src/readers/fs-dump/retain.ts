@@ -1,16 +1,16 @@
 /** Which files of a .tar.gz to keep in memory during the single indexing pass. */
 import { ARTIFACTS } from "../../artifacts/registry.js";
-import { globToRegExp } from "../glob.js";
+import { globPrefix, globToRegExp } from "../glob.js";
 
 /** A predicate over device paths matching any of the globs or their `-wal` sidecars, with a cheap file-name prefilter. */
 export function globRetainPredicate(patterns: readonly string[]): (path: string) => boolean {
   const names = new Set<string>();
   const exact: RegExp[] = [];
-  const loose: RegExp[] = [];
+  const loose: Array<{ prefix: string; regex: RegExp }> = [];
   for (const pattern of patterns) {
     for (const variant of [pattern, `${pattern}-wal`]) {
       const last = variant.slice(variant.lastIndexOf("/") + 1);
-      if (/[*?]/.test(last)) loose.push(globToRegExp(variant));
+      if (/[*?]/.test(last)) loose.push({ prefix: globPrefix(variant), regex: globToRegExp(variant) });
       else {
         names.add(last);
         exact.push(globToRegExp(variant));
@@ -20,7 +20,7 @@ export function globRetainPredicate(patterns: readonly string[]): (path: string)
   return (path) => {
     const name = path.slice(path.lastIndexOf("/") + 1);
     if (names.has(name) && exact.some((re) => re.test(path))) return true;
-    return loose.some((re) => re.test(path));
+    return loose.some(({ prefix, regex }) => path.startsWith(prefix) && regex.test(path));
   };
 }
 

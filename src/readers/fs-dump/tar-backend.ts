@@ -15,7 +15,13 @@ import type { WarningList } from "../../model/warning.js";
 import type { EvidenceEntry } from "../types.js";
 import { type FsDumpBudget, IndexMeter } from "./budget.js";
 import { FileByteReader, readAt, StreamByteReader } from "./byte-reader.js";
-import { candidateDevicePaths, normalizeMemberName } from "./layout.js";
+import {
+  candidateDevicePaths,
+  type DumpLayout,
+  LayoutVotes,
+  normalizeMemberName,
+  toDevicePath,
+} from "./layout.js";
 import type { DumpBackend, RawMember } from "./source.js";
 
 /** Where a tar member's data is in the uncompressed stream. */
@@ -167,6 +173,8 @@ export async function indexTar(
   const members: RawMember<TarLocator>[] = [];
   const meter = new IndexMeter(budget);
   let retainedBytes = 0;
+  const votes = new LayoutVotes();
+  let layout: DumpLayout | undefined;
   let truncatedAt: number | undefined;
   try {
     const walk = walkTar(reader, {
@@ -187,13 +195,17 @@ export async function indexTar(
         warnings.count("SKIPPED", (n) => `${n} sparse file(s) listed without their data`, member.name);
       }
       members.push(rawMember(member));
+      if (!options.gzip) continue;
+      const name = normalizeMemberName(member.name);
+      if ("unsafe" in name || name.path === "") continue;
+      votes.add(name.path);
+      if (layout === undefined || (meter.entries & 0x3ff) === 0) layout = votes.result();
       if (
-        options.gzip &&
         member.kind === "file" &&
         !member.sparse &&
         member.size <= budget.maxFileBytes &&
         retainedBytes + member.size <= budget.maxRetainedBytes &&
-        wanted(member.name, options.retain)
+        wanted(name.path, layout, options.retain)
       ) {
         const data = await item.body();
         if (data.length === member.size) {
@@ -220,8 +232,17 @@ export async function indexTar(
   return { members, backend };
 }
 
-function wanted(name: string, retain: (devicePath: string) => boolean): boolean {
-  const normalized = normalizeMemberName(name);
-  if ("unsafe" in normalized) return false;
-  return candidateDevicePaths(normalized.path).some(retain);
+/**
+ * Whether to keep a member's data, judged by the layout the members seen so far agree on (or,
+ * before there is one, by every device path the member could end up with). A later change of
+ * layout costs only speed: unneeded data is pruned and missing data is read by re-streaming.
+ */
+function wanted(
+  path: string,
+  layout: DumpLayout | undefined,
+  retain: (devicePath: string) => boolean,
+): boolean {
+  if (layout === undefined) return candidateDevicePaths(path).some(retain);
+  const devicePath = toDevicePath(path, layout);
+  return devicePath !== undefined && devicePath !== "" && retain(devicePath);
 }
