@@ -219,10 +219,14 @@ describe("ios/datausage", () => {
     );
   });
 
-  it("reads the development backup's WirelessDomain DataUsage.sqlite", async () => {
-    const dir = corpusPath("backups", "dev-ios16-plain");
+  it.each([
+    ["plain", "dev-ios16-plain"],
+    ["encrypted", "dev-ios16-enc"],
+  ])("reads the development backup's WirelessDomain DataUsage.sqlite (%s)", async (_, folder) => {
+    const dir = corpusPath("backups", folder);
     if (dir === undefined) return;
-    const backup = await openIosBackup(dir);
+    // The password of the corpus's encrypted twin is published in its README.
+    const backup = await openIosBackup(dir, { password: () => "spyglass-test" });
     try {
       const records: DataUsageRecord[] = [];
       const status = await runArtifact(backup, dataUsageArtifact, (r) =>
