@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import type { ArtifactDefinition, ArtifactRecord } from "../artifacts/define.js";
 import { SpyglassError } from "../errors.js";
 import type { Finding } from "../model/finding.js";
+import { prepareOutputDir } from "../output-dir.js";
 
 /** Withholds personal content fields of a record unless content was asked for. */
 export function redactRecord(
@@ -43,16 +44,7 @@ export class ResultsFolder {
 
   /** Creates (or reuses an empty) folder; refuses one that holds other things unless forced. */
   static async create(dir: string, force: boolean): Promise<ResultsFolder> {
-    const existing = await fs.readdir(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [] as string[];
-      throw new SpyglassError("IO", `Cannot use ${dir} as the output folder: ${error.message}`);
-    });
-    if (existing.length > 0 && !force) {
-      throw new SpyglassError("OUTPUT_EXISTS", `The output folder ${dir} is not empty`, {
-        hint: "Choose an empty folder or add --force",
-      });
-    }
-    await fs.mkdir(dir, { recursive: true });
+    await prepareOutputDir(dir, force);
     if (force) await fs.rm(join(dir, "artifacts"), { recursive: true, force: true });
     return new ResultsFolder(resolve(dir));
   }

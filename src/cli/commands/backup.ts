@@ -2,8 +2,9 @@
 import { promises as fs } from "node:fs";
 import { join, resolve } from "node:path";
 import { SpyglassError } from "../../errors.js";
+import { checkOutputDir, prepareOutputDir } from "../../output-dir.js";
 import { type IosBackup, openIosBackup } from "../../readers/ios-backup/backup.js";
-import { prepareOutputDir, writeDecryptedCopy } from "../../readers/ios-backup/decrypt-copy.js";
+import { writeDecryptedCopy } from "../../readers/ios-backup/decrypt-copy.js";
 import { parseCommandArgs } from "../args.js";
 import { type CommandIo, defineCommand } from "../command.js";
 import { backupKeyOptions, KEY_OPTIONS, KEY_OPTIONS_HELP } from "../password.js";
@@ -175,7 +176,7 @@ ${KEY_OPTIONS_HELP}`,
       });
     const out = values.out;
     // Check the folder before the slow key derivation, create it only once the key is known good.
-    await checkOutput(out, values.force === true);
+    await checkOutputDir(out, values.force === true);
     const backup: IosBackup = await openIosBackup(input, keys);
     await prepareOutputDir(out, values.force === true);
     const bar = progressBar(io, "Decrypting", 1);
@@ -203,18 +204,5 @@ ${KEY_OPTIONS_HELP}`,
     return 0;
   },
 });
-
-async function checkOutput(out: string, force: boolean): Promise<void> {
-  try {
-    const entries = await fs.readdir(out);
-    if (entries.length > 0 && !force) {
-      throw new SpyglassError("OUTPUT_EXISTS", `The output folder ${out} is not empty`, {
-        hint: "Choose an empty folder or add --force",
-      });
-    }
-  } catch (error) {
-    if (error instanceof SpyglassError) throw error;
-  }
-}
 
 export const BACKUP_COMMANDS = [info, extractKey, decrypt];

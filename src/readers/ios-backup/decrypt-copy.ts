@@ -28,24 +28,6 @@ export interface DecryptCopyResult {
   bytes: number;
 }
 
-/** Refuses a non-empty output folder unless forced; creates it otherwise. */
-export async function prepareOutputDir(out: string, force: boolean): Promise<void> {
-  try {
-    const entries = await fs.readdir(out);
-    if (entries.length > 0 && !force) {
-      throw new SpyglassError("OUTPUT_EXISTS", `The output folder ${out} is not empty`, {
-        hint: "Choose an empty folder or add --force",
-      });
-    }
-  } catch (error) {
-    if (error instanceof SpyglassError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new SpyglassError("IO", `Cannot use ${out} as the output folder: ${(error as Error).message}`);
-    }
-  }
-  await fs.mkdir(out, { recursive: true });
-}
-
 /** Writes the decrypted copy into `out` (which must already be prepared). */
 export async function writeDecryptedCopy(
   backup: IosBackup,
