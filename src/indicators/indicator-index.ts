@@ -54,7 +54,9 @@ export class IndicatorIndex {
    * the name, `subdomain` when the host is under it. Indicators that are public suffixes themselves
    * have no subdomain matches.
    */
-  private readonly domains = new Map<string, { exact: IndicatorMatch[]; subdomain: IndicatorMatch[] }>();
+  private readonly domains = new Map<string, DomainBucket>();
+  /** The same buckets keyed by suffixHash(name), so lookups hash each suffix without slicing it. */
+  private readonly domainsByHash = new Map<number, DomainBucket[]>();
   private readonly tlds = new Map<string, IndicatorMatch[]>();
   private readonly ips: Buckets = new Map();
   private readonly cidrs: { cidr: ParsedCidr; entry: IndicatorEntry }[] = [];
@@ -70,8 +72,6 @@ export class IndicatorIndex {
   private readonly appIds: Buckets = new Map();
   private readonly profileIds: Buckets = new Map();
   private readonly certSha1: Buckets = new Map();
-  /** The last two labels (or the whole name) of every key of domains, domainsExact and freednsZones. */
-  private readonly domainTails = new Set<string>();
 
   constructor(sets: readonly IndicatorSetInfo[] = []) {
     this.sets = sets;
@@ -169,11 +169,14 @@ export class IndicatorIndex {
       this.tlds.set(host, list);
       return undefined;
     }
-    this.domainTails.add(host.slice(host.lastIndexOf(".", host.lastIndexOf(".") - 1) + 1));
     let bucket = this.domains.get(host);
     if (bucket === undefined) {
-      bucket = { exact: [], subdomain: [] };
+      bucket = { name: host, exact: [], subdomain: [] };
       this.domains.set(host, bucket);
+      const hash = suffixHash(host);
+      const sameHash = this.domainsByHash.get(hash);
+      if (sameHash === undefined) this.domainsByHash.set(hash, [bucket]);
+      else sameHash.push(bucket);
     }
     if (entry.type === "freedns-zone") {
       bucket.exact.push(toMatch(entry, "freedns-zone"));
@@ -276,35 +279,66 @@ export class IndicatorIndex {
 
   /** Domain matching; the returned array is shared and must not be changed. */
   private matchDomain(value: string): readonly IndicatorMatch[] {
-    const host = normalizeDomain(value);
-    if (host === undefined) {
-      const out: IndicatorMatch[] = [];
-      if (value.includes(":") || /^\[?[\d.]+\]?$/.test(value.trim())) this.matchIp(value, out);
-      return out;
-    }
-    const lastDot = host.lastIndexOf(".");
-    const last = host.charCodeAt(host.length - 1);
+    const last = value.charCodeAt(value.length - 1);
     if (last >= 48 && last <= 57 && (this.ips.size > 0 || this.cidrs.length > 0)) {
-      const ip = parseIp(host);
+      const ip = parseIp(value);
       if (ip !== undefined) {
         const out: IndicatorMatch[] = [];
         this.matchParsedIp(ip, out);
         return out;
       }
     }
-    let found: readonly IndicatorMatch[] = NO_MATCHES;
-    if (this.tlds.size > 0) found = this.tlds.get(host.slice(lastDot + 1)) ?? NO_MATCHES;
-    // Every indicator domain ends in one of these last-two-label tails: most hosts stop here.
-    const secondDot = lastDot < 0 ? -1 : host.lastIndexOf(".", lastDot - 1);
-    if (!this.domainTails.has(secondDot < 0 ? host : host.slice(secondDot + 1))) return found;
-    for (let start = 0; start <= secondDot + 1; ) {
-      const bucket = this.domains.get(start === 0 ? host : host.slice(start));
-      if (bucket !== undefined) found = concat(found, start === 0 ? bucket.exact : bucket.subdomain);
-      const dot = host.indexOf(".", start);
-      if (dot < 0) break;
-      start = dot + 1;
+    // Most values are already normal; scanDomain says when one is not, and it is normalised first.
+    let host = value;
+    let found = this.scanDomain(host);
+    if (found === undefined) {
+      const normal = normalizeDomain(value);
+      if (normal === undefined) {
+        const out: IndicatorMatch[] = [];
+        if (value.includes(":") || /^\[?[\d.]+\]?$/.test(value.trim())) this.matchIp(value, out);
+        return out;
+      }
+      host = normal;
+      if (parseIp(host) !== undefined) return this.matchDomain(host);
+      found = this.scanDomain(host) ?? NO_MATCHES;
     }
+    if (this.tlds.size > 0)
+      found = concat(found, this.tlds.get(host.slice(host.lastIndexOf(".") + 1)) ?? NO_MATCHES);
     return found;
+  }
+
+  /**
+   * Looks up every dot-separated suffix of `host` in one pass from right to left: at each label
+   * boundary `hash` covers host[i..], so suffixes are found by number without making strings of
+   * them. Longer suffixes come first in the result. Undefined when `host` is not in normal form
+   * (lower-case ASCII letters, digits, `-`, `_`, non-empty labels, at most 253 characters).
+   */
+  private scanDomain(host: string): readonly IndicatorMatch[] | undefined {
+    const length = host.length;
+    if (length === 0 || length > 253) return undefined;
+    let found: readonly IndicatorMatch[] = NO_MATCHES;
+    let hash = FNV_OFFSET;
+    let labelLength = 0;
+    for (let i = length - 1; i >= 0; i--) {
+      const c = host.charCodeAt(i);
+      if (c === 46) {
+        if (labelLength === 0) return undefined;
+        labelLength = 0;
+      } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95) {
+        labelLength++;
+      } else {
+        return undefined;
+      }
+      hash = Math.imul(hash ^ c, FNV_PRIME);
+      if (c === 46 || (i !== 0 && host.charCodeAt(i - 1) !== 46)) continue;
+      const buckets = this.domainsByHash.get(hash >> 1);
+      if (buckets === undefined) continue;
+      for (const bucket of buckets) {
+        if (bucket.name.length !== length - i || !host.endsWith(bucket.name)) continue;
+        found = concat(i === 0 ? bucket.exact : bucket.subdomain, found);
+      }
+    }
+    return labelLength === 0 ? undefined : found;
   }
 
   private matchIp(value: string, out: IndicatorMatch[]): void {
@@ -370,6 +404,23 @@ function toMatch(entry: IndicatorEntry, reason: MatchReason): IndicatorMatch {
 }
 
 const NO_MATCHES: readonly IndicatorMatch[] = Object.freeze([]);
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
+/** FNV-1a of `text` read from its end, shifted to 31 bits so Map keys stay small integers. */
+function suffixHash(text: string): number {
+  let hash = FNV_OFFSET;
+  for (let i = text.length - 1; i >= 0; i--) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return hash >> 1;
+}
+
+/** A domain indicator's matches, made once: for the name itself and for names under it. */
+interface DomainBucket {
+  name: string;
+  exact: IndicatorMatch[];
+  subdomain: IndicatorMatch[];
+}
 
 function concat(a: readonly IndicatorMatch[], b: readonly IndicatorMatch[]): readonly IndicatorMatch[] {
   if (a.length === 0) return b;

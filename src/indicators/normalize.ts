@@ -5,7 +5,7 @@
  */
 import { domainToASCII } from "node:url";
 
-const PLAIN_HOST = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
+const PLAIN_HOST = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
 
 /** A host name in comparison form (lower case, no trailing dot, punycode), or undefined if not a host. */
 export function normalizeDomain(value: string): string | undefined {
