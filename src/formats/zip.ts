@@ -12,6 +12,7 @@ const ZIP64_EOCD_SIG = 0x06064b50;
 const CENTRAL_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
 
+/** Fixed sizes of the records, in bytes. */
 export const EOCD_SIZE = 22;
 export const ZIP64_LOCATOR_SIZE = 20;
 export const ZIP64_EOCD_SIZE = 56;

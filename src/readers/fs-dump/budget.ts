@@ -21,6 +21,7 @@ export interface FsDumpBudget {
   maxLinkHops: number;
 }
 
+/** Defaults sized for real dumps (millions of files, databases up to 2 GiB). */
 export const DEFAULT_FS_DUMP_BUDGET: FsDumpBudget = {
   maxEntries: 5_000_000,
   maxTotalBytes: 4 * 1024 ** 4,

@@ -2,7 +2,7 @@
  * Full file-system dumps of an iPhone: a folder, .tar, .tar.gz/.tgz or .zip holding the device's
  * tree (see layout.ts for the layouts and how paths become device paths), read without extracting.
  */
-import { open, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { SpyglassError } from "../../errors.js";
 import { looksLikeTarHeader, walkTar } from "../../formats/tar.js";
@@ -16,7 +16,7 @@ import { indexFolder } from "./folder-backend.js";
 import { LayoutVotes, normalizeMemberName } from "./layout.js";
 import { artifactRetainPredicate } from "./retain.js";
 import { buildDumpSource } from "./source.js";
-import { indexTar, type TarLocator } from "./tar-backend.js";
+import { gunzipChunks, indexTar, type TarLocator } from "./tar-backend.js";
 import { indexZip } from "./zip-backend.js";
 
 export { DEFAULT_FS_DUMP_BUDGET, type FsDumpBudget } from "./budget.js";
@@ -190,7 +190,6 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 async function folderLooksLikeDump(path: string): Promise<boolean> {
-  const { readdir } = await import("node:fs/promises");
   const check = async (dir: string): Promise<boolean> => {
     if (await isDir(join(dir, "private", "var"))) return true;
     const votes = new LayoutVotes();
@@ -209,32 +208,37 @@ async function folderLooksLikeDump(path: string): Promise<boolean> {
   return false;
 }
 
+/** Decompressed bytes `detectFsDump` reads from a .tar.gz: a huge first member must not stall the check. */
+const SNIFF_GZIP_BYTES = 256 * 1024 * 1024;
+
+async function* limited(chunks: AsyncGenerator<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  try {
+    for await (const chunk of chunks) {
+      yield chunk;
+      seen += chunk.length;
+      if (seen >= maxBytes) return;
+    }
+  } finally {
+    await chunks.return(undefined);
+  }
+}
+
 async function* tarNames(path: string, gzip: boolean): AsyncGenerator<string> {
+  const walkOptions = { budget: DEFAULT_FS_DUMP_BUDGET, onProblem() {} };
   if (gzip) {
-    const { createReadStream } = await import("node:fs");
-    const { createGunzip } = await import("node:zlib");
-    const { pipeline } = await import("node:stream");
-    const file = createReadStream(path);
-    const gunzip = createGunzip();
-    const stream = pipeline(file, gunzip, () => {});
+    const chunks = limited(gunzipChunks(path), SNIFF_GZIP_BYTES);
     try {
-      const walk = walkTar(new StreamByteReader(stream as AsyncIterable<Buffer>), {
-        budget: DEFAULT_FS_DUMP_BUDGET,
-        onProblem() {},
-      });
-      for await (const item of walk) yield item.member.name;
+      for await (const item of walkTar(new StreamByteReader(chunks), walkOptions)) yield item.member.name;
     } finally {
-      file.destroy();
-      gunzip.destroy();
+      await chunks.return(undefined);
     }
     return;
   }
   const handle = await open(path, "r");
   try {
     const reader = new FileByteReader(handle, (await handle.stat()).size);
-    for await (const item of walkTar(reader, { budget: DEFAULT_FS_DUMP_BUDGET, onProblem() {} })) {
-      yield item.member.name;
-    }
+    for await (const item of walkTar(reader, walkOptions)) yield item.member.name;
   } finally {
     await handle.close();
   }
@@ -242,10 +246,7 @@ async function* tarNames(path: string, gzip: boolean): AsyncGenerator<string> {
 
 async function* zipNames(path: string): AsyncGenerator<string> {
   const warnings = new WarningList();
-  const { members, backend } = await indexZip(path, {
-    budget: { ...DEFAULT_FS_DUMP_BUDGET, maxEntries: DEFAULT_FS_DUMP_BUDGET.maxEntries },
-    warnings,
-  });
+  const { members, backend } = await indexZip(path, { budget: DEFAULT_FS_DUMP_BUDGET, warnings });
   await backend.close();
   for (const member of members) yield member.name;
 }

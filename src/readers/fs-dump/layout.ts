@@ -32,6 +32,7 @@ const DATA_PARTITION_FOLDERS = new Set([
 /** Deepest prefix (in path components) looked for in front of the dump root. */
 const MAX_PREFIX_DEPTH = 3;
 
+/** Where the dump root is and which device path it stands for. */
 export interface DumpLayout {
   /** Dump root inside the archive or folder, without slashes ("" or "filesystem1"). */
   prefix: string;
@@ -42,6 +43,7 @@ export interface DumpLayout {
 /** A member name cleaned of `./`, leading `/`, empty and `.` components; `..` anywhere makes it unsafe. */
 export type NormalizedName = { path: string; absolute: boolean } | { unsafe: true };
 
+/** Cleans a member name; see NormalizedName. */
 export function normalizeMemberName(name: string): NormalizedName {
   const parts: string[] = [];
   for (const part of name.split("/")) {

@@ -37,7 +37,7 @@ export interface TarIndex {
 }
 
 /** Decompressed chunks of a gzip file; the file stream and the gunzip are destroyed when iteration stops. */
-async function* gunzipChunks(path: string): AsyncGenerator<Buffer> {
+export async function* gunzipChunks(path: string): AsyncGenerator<Buffer> {
   const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
   const gunzip = createGunzip();
   const stream = pipeline(file, gunzip, () => {});
