@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { isSpyglassError } from "../errors.js";
 import { corpusPath } from "../testing/corpus.js";
 import { plainListKind } from "./formats/plain-list.js";
-import { loadIndicators } from "./load.js";
+import { buildIndicatorIndex } from "./indicator-index.js";
+import { decodeIndicatorFile, loadIndicators } from "./load.js";
 import type { IndicatorCounts, IndicatorType } from "./types.js";
 
 const temp = mkdtempSync(join(tmpdir(), "spyglass-iocs-"));
@@ -344,5 +345,41 @@ describe("loadIndicators on the corpus", () => {
       collection: "OperationTriangulation",
       reason: "subdomain",
     });
+  });
+});
+
+describe("decodeIndicatorFile on damaged input", () => {
+  it("never throws, whatever the bytes", () => {
+    const samples = [
+      JSON.stringify(bundle(["[domain-name:value = 'a.com' OR file:hashes.'SHA-256' = 'ab']"])),
+      JSON.stringify({
+        iocs: [
+          { type: "domain", value: "x.com", tag: "t" },
+          { type: "cidr", value: "10.0.0.0/8" },
+        ],
+      }),
+      JSON.stringify({ Event: { info: "e", Attribute: [{ type: "domain|ip", value: "a.com|1.2.3.4" }] } }),
+    ];
+    let seed = 11;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const alphabet = "{}[]\",:\\'0 aA.-/|";
+    for (const sample of samples) {
+      for (let i = 0; i < 500; i++) {
+        const chars = sample.split("");
+        const edits = 1 + Math.floor(random() * 4);
+        for (let e = 0; e < edits; e++) {
+          const at = Math.floor(random() * chars.length);
+          if (random() < 0.5) chars[at] = alphabet.charAt(Math.floor(random() * alphabet.length));
+          else chars.splice(at, 1);
+        }
+        const name = i % 2 === 0 ? "x.stix2" : "x.json";
+        const result = decodeIndicatorFile(Buffer.from(chars.join("")), name, { explicit: true });
+        expect("parsed" in result || "warning" in result).toBe(true);
+        if ("parsed" in result) buildIndicatorIndex(result.parsed.entries);
+      }
+    }
   });
 });

@@ -8,7 +8,7 @@ import { isSpyglassError } from "../errors.js";
 import { corpusPath } from "../testing/corpus.js";
 import { loadIndicators } from "./load.js";
 import { MANIFEST_NAME, readIndicatorIndex, updateIndicators } from "./update.js";
-import { parseYamlSubset } from "./yaml-subset.js";
+import { parseYamlSubset, YamlSubsetError } from "./yaml-subset.js";
 
 describe("parseYamlSubset", () => {
   it("reads the indicators.yaml shapes", () => {
@@ -61,6 +61,29 @@ describe("parseYamlSubset", () => {
     ["a: 'open", /unterminated/],
   ])("refuses %j", (text, message) => {
     expect(() => parseYamlSubset(text)).toThrow(message);
+  });
+
+  it("throws only YamlSubsetError on damaged input", () => {
+    const sample =
+      "indicators:\n  -\n    type: github\n    name: 'A'\n    github:\n      owner: o\n      path: p\n  - x: [a, b]\n";
+    let seed = 5;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const alphabet = " -:'\"[]#\n\tab&|";
+    for (let i = 0; i < 2000; i++) {
+      const chars = sample.split("");
+      for (let e = 0; e < 3; e++) {
+        const at = Math.floor(random() * chars.length);
+        chars[at] = alphabet.charAt(Math.floor(random() * alphabet.length));
+      }
+      try {
+        parseYamlSubset(chars.join(""));
+      } catch (error) {
+        expect(error).toBeInstanceOf(YamlSubsetError);
+      }
+    }
   });
 
   it("keeps within its size budget", () => {
