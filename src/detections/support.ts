@@ -16,7 +16,8 @@ export function publicPart(data: unknown): unknown {
 
 /**
  * The evidence reference of a record. Listing records (file listing, entry-based artifacts) carry
- * their own device path in `path`; the others name the file they were read from.
+ * their own device path in `path`, WhatsApp messages in `database`; the others name the file they
+ * were read from.
  */
 export function evidenceOf(
   context: Pick<DetectionContext, "evidenceKind">,
@@ -24,7 +25,8 @@ export function evidenceOf(
   options: { field?: string; part?: unknown } = {},
 ): FindingEvidence {
   const data = record.data as Record<string, unknown> | null;
-  const own = data !== null && typeof data === "object" ? data.path : undefined;
+  // Records of "source" artifacts name their own file: `path` (listings), `database` (WhatsApp).
+  const own = data !== null && typeof data === "object" ? (data.path ?? data.database) : undefined;
   const evidence: FindingEvidence = {
     kind: context.evidenceKind,
     artifact: record.artifact,

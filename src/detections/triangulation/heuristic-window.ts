@@ -115,7 +115,7 @@ function episodeFinding(
     level: "high",
     certainty: "heuristic",
     time: first.at,
-    summary: `Within ${seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}, several traces that Operation Triangulation's iMessage exploit leaves together appeared (${[...qualifying].map((c) => CLASS_NAMES[c]).join("; ")}).`,
+    summary: `Within ${seconds < 2 ? "a second" : seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}, several traces that Operation Triangulation's iMessage exploit leaves together appeared (${[...qualifying].map((c) => CLASS_NAMES[c]).join("; ")}).`,
     evidence: records.map((r) => evidenceOf(context, r)),
     heuristic: {
       name: "triangle_check event window",
