@@ -13,6 +13,7 @@ import type { IdStatusCacheRecord } from "../artifacts/ios/idstatuscache.js";
 import type { LocationdClientRecord } from "../artifacts/ios/locationd-clients.js";
 import type { OsAnalyticsAdDailyRecord } from "../artifacts/ios/osanalytics-addaily.js";
 import type { PreferenceFileRecord } from "../artifacts/ios/preference-files.js";
+import type { ProfileEventRecord } from "../artifacts/ios/profile-events.js";
 import type { SafariHistoryRecord } from "../artifacts/ios/safari-history.js";
 import type { SmsRecord } from "../artifacts/ios/sms.js";
 import type { SmsAttachmentRecord } from "../artifacts/ios/sms-attachments.js";
@@ -25,7 +26,7 @@ import { type LoadedIndicators, loadIndicators } from "../indicators/load.js";
 import { FINDING_LEVELS, type Finding } from "../model/finding.js";
 import { openIosBackup } from "../readers/ios-backup/backup.js";
 import { corpusPath } from "../testing/corpus.js";
-import { HEURISTIC_PROCESSES } from "./sample/noise.js";
+import { attachmentDirTimes, HEURISTIC_PROCESSES } from "./sample/noise.js";
 import { LOOKALIKE_LINKS, ORDINARY_PAGES } from "./sample/vocab.js";
 import {
   type SampleBackupWritten,
@@ -381,6 +382,10 @@ describe("sample devices: other profiles", () => {
     expect(injected.length).toBe(1);
     const profiles = recordsOf<ConfigurationProfileRecord>(s, "ios/configuration-profiles");
     expect(profiles[0]?.payloadTypes[0]).toBe("com.apple.notificationsettings");
+    const installs = recordsOf<ProfileEventRecord>(s, "ios/profile-events");
+    expect(installs.map((e) => [e.profileId, e.operation])).toEqual([
+      ["com.example.quiet-notifications", "install"],
+    ]);
 
     const apps = recordsOf<ApplicationRecord>(s, "ios/applications");
     const sideloaded = apps.filter((a) => a.installedFrom !== "app-store");
@@ -395,6 +400,19 @@ describe("sample devices: other profiles", () => {
 });
 
 describe("sample devices: sizes and determinism", () => {
+  it("dates attachment folders by their first and newest entries", () => {
+    const dirs = attachmentDirTimes([
+      { path: "0a/10/G1/IMG_1.JPG", at: 5_000 },
+      { path: "0a/10/G2/IMG_2.JPG", at: 1_000 },
+      { path: "0a/11/G3/IMG_3.JPG", at: 3_000 },
+      { path: "0b/01/G4/IMG_4.JPG", at: 7_000 },
+    ]);
+    expect(dirs.get("0a/10")).toEqual({ birth: 1_000, modified: 5_000, changed: 5_000 });
+    // xx changes when a new yy appears in it, not when a file lands in an existing yy.
+    expect(dirs.get("0a")).toEqual({ birth: 1_000, modified: 3_000, changed: 3_000 });
+    expect(dirs.get("0b")).toEqual({ birth: 7_000, modified: 7_000, changed: 7_000 });
+  });
+
   it("is reproducible from the seed and differs between seeds", () => {
     const a = sampleDeviceModel({ profile: "triangulation", seed: "s1" });
     const b = sampleDeviceModel({ profile: "triangulation", seed: "s1" });

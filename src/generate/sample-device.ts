@@ -31,6 +31,8 @@ import {
   IDSTATUSCACHE,
   LOCATIOND_CLIENTS,
   OSANALYTICS_ADDAILY,
+  PROFILES_DIR,
+  PROFILES_DOMAIN,
   pathKey,
   SAFARI_HISTORY,
   SMS_ATTACHMENTS,
@@ -42,6 +44,7 @@ import {
   idStatusCachePlist,
   locationdClientsPlist,
   osAnalyticsPlist,
+  profileEventsPlist,
   WATCHED_FILE_CONTENT,
 } from "./sample/plists.js";
 import { SampleRandom } from "./sample/random.js";
@@ -348,6 +351,17 @@ function deviceEntries(model: SampleModel, clock: SampleClock, seed: string): Ba
         protectionClass: 3,
       },
     );
+  }
+  if (model.profileEvents.length > 0) {
+    const newest = Math.max(...model.profileEvents.map((e) => e.at));
+    files.push({
+      domain: PROFILES_DOMAIN,
+      relativePath: `${PROFILES_DIR}/MCProfileEvents.plist`,
+      data: plist(profileEventsPlist(model)),
+      birth: Math.min(...model.profileEvents.map((e) => e.at)),
+      modified: newest,
+      protectionClass: 4,
+    });
   }
   files.push(...model.extraEntries);
   return files;

@@ -155,6 +155,8 @@ export interface SampleModel {
   watchedFiles: Map<string, FileTimes>;
   /** Installed apps (Info.plist Applications with iTunesMetadata). */
   applications: Record<string, BackupApplicationSpec>;
+  /** Configuration-profile installs and removals (MCProfileEvents.plist; written only when there are some). */
+  profileEvents: Array<{ profileId: string; at: number; operation: "install" | "remove"; process: string }>;
   /** Further entries added as they are (trace files, configuration profiles). */
   extraEntries: BackupEntrySpec[];
 }

@@ -79,6 +79,7 @@ export function buildNoise(seed: string, clock: SampleClock, size: NoiseSize): S
     },
     watchedFiles: new Map(),
     applications: {},
+    profileEvents: [],
     extraEntries: [],
   };
   // Few events of the rarer kinds first, so the many attachments settle around them.
@@ -308,8 +309,11 @@ function addMessages(
     };
     if (!fromMe) row.readAt = at + random.between(5, 900) * 1000;
     messages.push(row);
-    if (attachment.file !== undefined) noteAttachmentDirs(model.attachmentDirs, attachment.file.path, at);
   }
+  const files = model.attachments.flatMap((a) =>
+    a.file === undefined ? [] : [{ path: a.file.path, at: a.createdAt }],
+  );
+  for (const [dir, times] of attachmentDirTimes(files)) model.attachmentDirs.set(dir, times);
   messages.sort((a, b) => a.at - b.at);
   model.messages.push(...messages);
   // IMTransferAgent downloads attachments: give it a live row at some of them (never followed by BackupAgent).
@@ -357,27 +361,40 @@ function photoAttachment(random: SampleRandom, at: number, outgoing: boolean): A
   };
 }
 
-/** Records that a file was added at `at` below Attachments/xx/yy (folders keep their first and last change). */
-export function noteAttachmentDirs(dirs: Map<string, FileTimes>, path: string, at: number): void {
-  const [xx, yy] = path.split("/");
-  if (xx === undefined || yy === undefined) return;
-  const inner = `${xx}/${yy}`;
-  const innerTimes = dirs.get(inner);
-  const outer = dirs.get(xx);
-  if (innerTimes === undefined) {
-    dirs.set(inner, { birth: at, modified: at, changed: at });
-    // A new xx/yy folder changes xx.
-    if (outer === undefined) dirs.set(xx, { birth: at, modified: at, changed: at });
+/**
+ * Times of the Attachments/xx and xx/yy folders holding `files` (paths `xx/yy/GUID/name`): a folder is born
+ * with its first entry and changes each time an entry is added to it, so xx changes when a new yy appears.
+ */
+export function attachmentDirTimes(
+  files: ReadonlyArray<{ path: string; at: number }>,
+): Map<string, FileTimes> {
+  const inner = new Map<string, FileTimes>();
+  for (const { path, at } of files) {
+    const [xx, yy] = path.split("/");
+    if (xx === undefined || yy === undefined) continue;
+    const key = `${xx}/${yy}`;
+    const times = inner.get(key);
+    if (times === undefined) inner.set(key, { birth: at, modified: at, changed: at });
     else {
-      outer.birth = Math.min(outer.birth, at);
-      outer.modified = Math.max(outer.modified, at);
-      outer.changed = Math.max(outer.changed, at);
+      times.birth = Math.min(times.birth, at);
+      times.modified = Math.max(times.modified, at);
+      times.changed = times.modified;
     }
-  } else {
-    innerTimes.birth = Math.min(innerTimes.birth, at);
-    innerTimes.modified = Math.max(innerTimes.modified, at);
-    innerTimes.changed = Math.max(innerTimes.changed, at);
   }
+  const dirs = new Map<string, FileTimes>();
+  for (const [key, times] of inner) {
+    const xx = key.slice(0, key.indexOf("/"));
+    const outer = dirs.get(xx);
+    if (outer === undefined)
+      dirs.set(xx, { birth: times.birth, modified: times.birth, changed: times.birth });
+    else {
+      outer.birth = Math.min(outer.birth, times.birth);
+      outer.modified = Math.max(outer.modified, times.birth);
+      outer.changed = outer.modified;
+    }
+  }
+  for (const [key, times] of inner) dirs.set(key, times);
+  return dirs;
 }
 
 function addHistory(model: SampleModel, seed: string, clock: SampleClock, count: number): void {

@@ -49,3 +49,12 @@ export const WATCHED_FILE_CONTENT: Record<string, PlistDict> = {
   "com.apple.imservice.ids.FaceTime.plist": { IDSLastRegistrationCheck: 0, SetupCompleted: true },
   "com.apple.softwareupdateservicesd.plist": { SUAutomaticUpdateV2Enabled: true, SUCurrentUpdateScanDate: 0 },
 };
+
+/** MCProfileEvents.plist: {ProfileEvents: [{profileId: {timestamp, operation, process}}]}. */
+export function profileEventsPlist(model: SampleModel): PlistDict {
+  return {
+    ProfileEvents: model.profileEvents.map((e) => ({
+      [e.profileId]: { timestamp: new Date(e.at), operation: e.operation, process: e.process },
+    })),
+  };
+}

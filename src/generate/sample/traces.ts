@@ -463,6 +463,12 @@ function plantPredator(model: SampleModel, random: SampleRandom, clock: SampleCl
     birth: at,
     modified: at,
   });
+  model.profileEvents.push({
+    profileId: "com.apple.config.update",
+    at,
+    operation: "install",
+    process: "profiled",
+  });
   const url = `https://${PREDATOR_DOMAIN}/${random.hex(8)}`;
   addVisit(model, url, "", at - 40_000);
   const traces: PlantedTrace[] = [
@@ -609,6 +615,12 @@ function plantMvtHeuristics(model: SampleModel, random: SampleRandom, clock: Sam
     ),
     birth: at - 86_400_000,
     modified: at - 86_400_000,
+  });
+  model.profileEvents.push({
+    profileId: "com.example.quiet-notifications",
+    at: at - 86_400_000,
+    operation: "install",
+    process: "profiled",
   });
   model.globalPreferences.LDMGlobalEnabled = true;
   return [
