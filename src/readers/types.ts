@@ -18,6 +18,8 @@ export interface EvidenceEntry {
   birthAt?: string;
   modifiedAt?: string;
   changedAt?: string;
+  /** Last access, when the evidence records it (tar pax/GNU atime, zip extended timestamps). */
+  accessedAt?: string;
   linkTarget?: string;
   protectionClass?: number;
   /** Where it lives inside the evidence, for explanations: "HomeDomain::Library/SMS/sms.db" or an archive member. */

@@ -126,6 +126,7 @@ describe("tar dumps", () => {
     expect(pax.modifiedAt).toBe("2020-09-13T12:26:40.500Z");
     expect(pax.changedAt).toBe("2020-09-13T12:28:20.000Z");
     expect(pax.birthAt).toBe("2017-07-14T02:40:00.000Z");
+    expect(pax.accessedAt).toBe("2020-09-13T12:30:00.000Z");
     expect((await source.read(source.get(`/${longName}`)!)).toString()).toBe("long");
     expect(source.get(`/private/var/mobile/Library/${"y".repeat(150)}.txt`)).toBeDefined();
     const hard = source.get("/private/var/mobile/Library/hard.db")!;
@@ -345,6 +346,7 @@ describe("zip dumps", () => {
       const stored = source.get("/private/var/mobile/stored.txt")!;
       expect(stored).toMatchObject({
         modifiedAt: "2020-09-13T12:26:40.000Z",
+        accessedAt: "2020-09-13T12:28:20.000Z",
         birthAt: "2017-07-14T02:40:00.000Z",
       });
       expect((await source.read(stored)).toString()).toBe("stored");

@@ -24,6 +24,7 @@ export interface RawMember<L> {
   birthAt?: string;
   modifiedAt?: string;
   changedAt?: string;
+  accessedAt?: string;
   /** Symlink target as stored, or the member name a hard link points to. */
   linkTarget?: string;
   present: boolean;
@@ -122,6 +123,7 @@ export function buildDumpSource<L>(
     if (member.birthAt !== undefined) entry.birthAt = member.birthAt;
     if (member.modifiedAt !== undefined) entry.modifiedAt = member.modifiedAt;
     if (member.changedAt !== undefined) entry.changedAt = member.changedAt;
+    if (member.accessedAt !== undefined) entry.accessedAt = member.accessedAt;
     if (member.kind === "symlink") {
       const target = member.linkTarget ?? "";
       entry.linkTarget = target;

@@ -144,6 +144,8 @@ function rawMember(member: TarMember): RawMember<TarLocator> {
   if (modifiedAt !== undefined) raw.modifiedAt = modifiedAt;
   if (changedAt !== undefined) raw.changedAt = changedAt;
   if (birthAt !== undefined) raw.birthAt = birthAt;
+  const accessedAt = member.atime === undefined ? undefined : fromUnixSeconds(member.atime);
+  if (accessedAt !== undefined) raw.accessedAt = accessedAt;
   if (member.kind === "symlink" || member.kind === "hardlink") raw.linkTarget = member.linkName;
   return raw;
 }

@@ -311,5 +311,7 @@ function rawMember(entry: ZipCentralEntry, shift: number): RawMember<ZipLocator>
   const birthAt = entry.crtime === undefined ? undefined : fromUnixSeconds(entry.crtime);
   if (modifiedAt !== undefined) raw.modifiedAt = modifiedAt;
   if (birthAt !== undefined) raw.birthAt = birthAt;
+  const accessedAt = entry.atime === undefined ? undefined : fromUnixSeconds(entry.atime);
+  if (accessedAt !== undefined) raw.accessedAt = accessedAt;
   return raw;
 }
