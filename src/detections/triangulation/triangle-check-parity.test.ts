@@ -216,12 +216,12 @@ function assertCovers(records: readonly ArtifactRecord[]): { lines: TcLine[]; fi
 }
 
 /** Single-class traffic long before: keeps the interesting events away from the start of the list. */
-function before(count: number): ArtifactRecord[] {
+function earlier(count: number): ArtifactRecord[] {
   return Array.from({ length: count }, (_, i) => usage("nehelper", { first: -50_000 - i * 1000 }));
 }
 
 /** Single-class traffic long after: keeps the interesting events out of the last 10. */
-function after(count: number): ArtifactRecord[] {
+function later(count: number): ArtifactRecord[] {
   return Array.from({ length: count }, (_, i) => usage("nehelper", { first: 50_000 + i * 1000 }));
 }
 
@@ -237,7 +237,7 @@ const infection = [
 
 describe("triangle_check parity", () => {
   it("covers every DETECTED and SUSPICION line on a Kaspersky-like infection", () => {
-    const { lines, findings } = assertCovers([baseline, ...before(15), ...infection, ...after(15)]);
+    const { lines, findings } = assertCovers([baseline, ...earlier(15), ...infection, ...later(15)]);
     const out = printed(lines);
     expect(out).toContain(`${at(314)} DETECTED Exact match by NetFirst : BackupAgent`);
     expect(out).toContain(`${at(318)} DETECTED Exact match by NetTimestamp2 : BackupAgent`);
@@ -254,12 +254,12 @@ describe("triangle_check parity", () => {
   it("covers a cluster with location stops and several plists", () => {
     assertCovers([
       baseline,
-      ...before(12),
+      ...earlier(12),
       location(IONOSPHERE, 0),
       location(WRM, 20),
       listing(FACETIME, "file", { m: 30, c: 31, b: 32 }),
       usage("powerd/com.apple.datausage.diagnostics", { first: 100, last: 200, live: [150] }),
-      ...after(12),
+      ...later(12),
     ]);
   });
 
@@ -270,7 +270,7 @@ describe("triangle_check parity", () => {
     ];
 
     it("a cluster among the last 10 events (its loop never starts a window there)", () => {
-      const records = [baseline, ...before(15), ...cluster];
+      const records = [baseline, ...earlier(15), ...cluster];
       expect(triangleCheck(records)).toEqual([]);
       expect(ours(records).map((f) => f.rule)).toEqual(["triangulation/event-window"]);
     });
@@ -315,10 +315,10 @@ describe("triangle_check parity", () => {
     it("an attachment file in the window (it discards the whole window; we drop only the SMS class)", () => {
       const records = [
         baseline,
-        ...before(12),
+        ...earlier(12),
         ...cluster,
         listing(`${ATTACHMENTS}/65/05/GUID/IMG_1.HEIC`, "file", { m: 30, c: 30, b: 30 }),
-        ...after(12),
+        ...later(12),
       ];
       expect(triangleCheck(records)).toEqual([]);
       expect(ours(records).map((f) => f.rule)).toEqual(["triangulation/event-window"]);
@@ -327,10 +327,10 @@ describe("triangle_check parity", () => {
     it("an attachment folder only modified in the window (it discards the whole window)", () => {
       const records = [
         baseline,
-        ...before(12),
+        ...earlier(12),
         listing(`${ATTACHMENTS}/aa`, "directory", { m: 1 }),
         ...cluster,
-        ...after(12),
+        ...later(12),
       ];
       expect(triangleCheck(records)).toEqual([]);
       expect(ours(records).map((f) => f.rule)).toEqual(["triangulation/event-window"]);
@@ -352,12 +352,66 @@ describe("triangle_check parity", () => {
       baseline,
       usage("BackupAgent2", { first: 0, last: 10, live: [5] }),
       analytics("BackupAgent2", 20),
-      ...before(12),
+      ...earlier(12),
       listing(STATUSBAR, "file", { m: 0 }),
       usage("com.apple.WebKit.WebContent", { first: 360 }),
-      ...after(12),
+      ...later(12),
     ];
     expect(triangleCheck(records)).toEqual([]);
     expect(ours(records)).toEqual([]);
+  });
+});
+
+describe("triangle_check parity on random timelines", () => {
+  /** A small deterministic generator (LCG), so failures reproduce. */
+  function random(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+  }
+
+  function timeline(seed: number): ArtifactRecord[] {
+    const next = random(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const when = (): number => Math.floor(next() * 2400);
+    const records: ArtifactRecord[] = [baseline, usage("CumulativeUsageTracker", { first: -99_000 })];
+    const count = 5 + Math.floor(next() * 25);
+    for (let i = 0; i < count; i++) {
+      const kind = pick(["net", "net", "file", "location", "dir", "dir", "attachment", "noise"] as const);
+      if (kind === "net") {
+        const live = next() < 0.5 ? [when(), when()] : [];
+        records.push(usage(pick(IMPLICIT), { first: when(), last: when(), live }));
+      } else if (kind === "file") {
+        const t = when();
+        records.push(
+          listing(pick([STATUSBAR, FACETIME]), "file", { m: t, c: t + Math.floor(next() * 3), b: when() }),
+        );
+      } else if (kind === "location") records.push(location(pick([IONOSPHERE, WRM]), when()));
+      else if (kind === "dir") {
+        const t = when();
+        const dir = `${ATTACHMENTS}/${pick(["0a", "1b", "2c"])}${next() < 0.5 ? "/0d" : ""}`;
+        records.push(listing(dir, "directory", { m: t, c: next() < 0.7 ? t : when(), b: when() }));
+      } else if (kind === "attachment") {
+        const t = when();
+        records.push(listing(`${ATTACHMENTS}/0a/0d/G${i}/IMG.HEIC`, "file", { m: t, c: t, b: t }));
+      } else records.push(usage(pick(["BackupAgent2", "nehelperd", "locationd"]), { first: when() }));
+    }
+    return records;
+  }
+
+  it("every line it prints on 300 random timelines is covered by our findings", () => {
+    let suspicions = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const records = timeline(seed);
+      const lines = triangleCheck(records);
+      suspicions += lines.filter((l) => l.kind === "SUSPICION").length;
+      const findings = ours(records);
+      const missed = lines.filter((l) => !covered(l, findings));
+      expect(printed(missed), `seed ${seed}`).toEqual([]);
+    }
+    // The generator must actually exercise the heuristic.
+    expect(suspicions).toBeGreaterThan(50);
   });
 });
