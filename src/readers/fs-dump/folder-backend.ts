@@ -80,7 +80,10 @@ export async function indexFolder(
   const describe = async (name: string): Promise<RawMember<FolderLocator> | undefined> => {
     const hostPath = join(root, ...name.split("/"));
     const stat = await lstat(hostPath).catch(() => undefined);
-    if (stat === undefined) return undefined;
+    if (stat === undefined) {
+      options.warnings.count("SKIPPED", (n) => `${n} folder entr(ies) could not be examined`, name);
+      return undefined;
+    }
     const kind = stat.isFile()
       ? "file"
       : stat.isDirectory()

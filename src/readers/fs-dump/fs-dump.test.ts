@@ -204,6 +204,26 @@ describe("tar dumps", () => {
     await expectCode(source.read(abs), "NOT_FOUND");
   });
 
+  it("follows links through linked folders, and gives up on loops", async () => {
+    const path = await writeTemp(
+      "links.tar",
+      buildTar([
+        { name: `./${SMS}`, data: "sms bytes" },
+        { name: "./private/var/mobile/L", type: "2", linkName: "Library" },
+        { name: "./private/var/mobile/via", type: "2", linkName: "L/SMS/sms.db" },
+        { name: "./private/var/mobile/abs", type: "2", linkName: "/var/mobile/via" },
+        { name: "./var", type: "2", linkName: "private/var" },
+        { name: "./private/var/mobile/loop1", type: "2", linkName: "loop2" },
+        { name: "./private/var/mobile/loop2", type: "2", linkName: "loop1" },
+      ]),
+    );
+    const source = await open(path);
+    expect((await source.read(source.get("/private/var/mobile/via")!)).toString()).toBe("sms bytes");
+    expect((await source.read(source.get("/private/var/mobile/abs")!)).toString()).toBe("sms bytes");
+    await expectCode(source.read(source.get("/private/var/mobile/loop1")!), "NOT_FOUND");
+    await expectCode(source.read(source.get("/private/var/mobile/L")!), "UNSUPPORTED");
+  });
+
   it("keeps the members before a truncation and marks the cut one absent", async () => {
     const full = buildTar([
       { name: `./${SMS}`, data: "first" },
