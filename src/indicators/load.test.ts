@@ -383,3 +383,22 @@ describe("decodeIndicatorFile on damaged input", () => {
     }
   });
 });
+
+describe("warnings stay readable", () => {
+  it("folds thousands of bad values of one file into a count", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spyglass-fold-"));
+    try {
+      const path = join(dir, "bad.stix2");
+      const patterns = Array.from({ length: 3000 }, (_, i) =>
+        i % 2 === 0 ? `[domain-name:value = 'bad host ${i}']` : `[mutex:name = 'm${i}']`,
+      );
+      writeFileSync(path, JSON.stringify(bundle(patterns)));
+      const { warnings } = await loadIndicators({ paths: [path], bundled: false });
+      expect(warnings).toHaveLength(102);
+      expect(warnings.map((w) => w.message)).toContain("1450 more indicator warnings in this file");
+      expect(warnings.map((w) => w.message)).toContain("1450 more unusable indicator values in this file");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,7 +12,7 @@ import type { Warning } from "../model/warning.js";
 import { userIndicatorsDir } from "./data-dir.js";
 import { DEFAULT_JSON_BUDGET, isJsonObject, type JsonBudget, parseJsonWithBudget } from "./formats/json.js";
 import { mispEvents, parseMisp } from "./formats/misp.js";
-import type { ParsedIndicatorFile } from "./formats/parsed.js";
+import { MAX_WARNINGS_PER_FILE, type ParsedIndicatorFile } from "./formats/parsed.js";
 import { parsePlainList, plainListKind } from "./formats/plain-list.js";
 import { DEFAULT_STIX_BUDGET, parseStixBundle, type StixBudget } from "./formats/stix2.js";
 import { isTinyCheckFile, parseTinyCheck } from "./formats/tinycheck.js";
@@ -136,10 +136,12 @@ function addToIndex(
   const perCollection = new Map<string, IndicatorCounts>(loaded.parsed.collections.map((c) => [c, {}]));
   const counts: IndicatorCounts = {};
   let total = 0;
+  let refused = 0;
   for (const entry of loaded.parsed.entries) {
     const warning = index.add(entry);
     if (warning !== undefined) {
-      warnings.push(warning);
+      refused++;
+      if (refused <= MAX_WARNINGS_PER_FILE) warnings.push(warning);
       continue;
     }
     let collectionCounts = perCollection.get(entry.collection);
@@ -150,6 +152,13 @@ function addToIndex(
     collectionCounts[entry.type] = (collectionCounts[entry.type] ?? 0) + 1;
     counts[entry.type] = (counts[entry.type] ?? 0) + 1;
     total++;
+  }
+  if (refused > MAX_WARNINGS_PER_FILE) {
+    warnings.push({
+      code: "BAD_INDICATOR",
+      message: `${refused - MAX_WARNINGS_PER_FILE} more unusable indicator values in this file`,
+      file: candidate.path,
+    });
   }
   const collections = [...perCollection].map(([name, c]) => ({
     name,
