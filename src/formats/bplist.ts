@@ -5,6 +5,7 @@
 import { SpyglassError } from "../errors.js";
 import {
   DEFAULT_PLIST_BUDGET,
+  keyString,
   type PlistBudget,
   type PlistDict,
   PlistUid,
@@ -68,6 +69,7 @@ export function parseBinaryPlist(
   }
 
   let produced = 0;
+  const startedAt = Date.now();
   const active = new Set<number>();
 
   function uint(at: number, size: number): number {
@@ -98,6 +100,11 @@ export function parseBinaryPlist(
 
   function decode(ref: number, depth: number): PlistValue {
     produced += 1;
+    if ((produced & 0xffff) === 0 && Date.now() - startedAt > budget.maxMillis) {
+      throw new SpyglassError("BUDGET", `Binary plist took longer than ${budget.maxMillis} ms to decode`, {
+        ...(file === undefined ? {} : { file }),
+      });
+    }
     if (produced > budget.maxValues) {
       throw new SpyglassError("BUDGET", `Binary plist expands to more than ${budget.maxValues} values`, {
         ...(file === undefined ? {} : { file }),
@@ -182,7 +189,7 @@ export function parseBinaryPlist(
           for (let i = 0; i < count; i++) {
             const key = decode(uint(start + i * refSize, refSize), depth + 1);
             const value = decode(uint(start + (count + i) * refSize, refSize), depth + 1);
-            dict[typeof key === "string" ? key : String(key)] = value;
+            dict[keyString(key)] = value;
           }
           return dict;
         });

@@ -4,7 +4,7 @@
  * Format: ../shared/reference/ios-formats.md section 3.2.
  */
 import { SpyglassError } from "../errors.js";
-import { isPlistDict, type PlistDict, PlistUid, type PlistValue } from "./plist-value.js";
+import { isPlistDict, keyString, type PlistDict, PlistUid, type PlistValue } from "./plist-value.js";
 
 /** Budgets for unarchiving; a shared object is decoded once per reference, so fan-out counts. */
 export interface UnarchiveBudget {
@@ -83,7 +83,20 @@ export function unarchive(
   function resolveObject(value: PlistDict, depth: number): PlistValue {
     const name = className(value);
     const field = (key: string): PlistValue => resolve(value[key] ?? null, depth + 1);
-    switch (name) {
+    // Shapes first: archivers other than Foundation's (PyObjC, Swift) use their own class names.
+    const shape =
+      Array.isArray(value["NS.keys"]) && Array.isArray(value["NS.objects"])
+        ? "NSDictionary"
+        : Array.isArray(value["NS.objects"])
+          ? "NSArray"
+          : "NS.string" in value
+            ? "NSString"
+            : "NS.data" in value && Object.keys(value).length <= 3
+              ? "NSData"
+              : typeof value["NS.time"] === "number"
+                ? "NSDate"
+                : name;
+    switch (shape) {
       case "NSDictionary":
       case "NSMutableDictionary": {
         const keys = value["NS.keys"];
@@ -92,10 +105,7 @@ export function unarchive(
         if (Array.isArray(keys) && Array.isArray(vals)) {
           keys.forEach((key, i) => {
             const resolvedKey = resolve(key, depth + 1);
-            dict[typeof resolvedKey === "string" ? resolvedKey : String(resolvedKey)] = resolve(
-              vals[i] ?? null,
-              depth + 1,
-            );
+            dict[keyString(resolvedKey)] = resolve(vals[i] ?? null, depth + 1);
           });
         }
         return dict;

@@ -29,13 +29,27 @@ export interface PlistBudget {
   maxValues: number;
   /** Deepest nesting of arrays and dictionaries. */
   maxDepth: number;
+  /** Longest time spent decoding one plist, in milliseconds. */
+  maxMillis: number;
 }
 
 export const DEFAULT_PLIST_BUDGET: PlistBudget = {
   maxBytes: 256 * 1024 * 1024,
-  maxValues: 5_000_000,
+  maxValues: 2_000_000,
   maxDepth: 256,
+  maxMillis: 10_000,
 };
+
+/** A dictionary key for any decoded value (keys are strings in valid plists; hostile ones may not be). */
+export function keyString(value: PlistValue): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean")
+    return String(value);
+  if (value === null) return "null";
+  if (value instanceof PlistUid) return `UID(${value.index})`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
+  return Array.isArray(value) ? "[array]" : value instanceof Uint8Array ? "[data]" : "[dictionary]";
+}
 
 /** True for a plain dictionary value (not an array, date, data or UID). */
 export function isPlistDict(value: PlistValue | undefined): value is PlistDict {
