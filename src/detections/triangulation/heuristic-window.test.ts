@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ArtifactRecord } from "../../artifacts/define.js";
-import { contextOf } from "../test-context.js";
+import { dataUsageArtifact } from "../../artifacts/ios/datausage.js";
+import { fileListingArtifact } from "../../artifacts/ios/file-listing.js";
+import { locationdClientsArtifact } from "../../artifacts/ios/locationd-clients.js";
+import { preferenceFilesArtifact } from "../../artifacts/ios/preference-files.js";
+import { memorySource } from "../../testing/memory-source.js";
+import { collect, contextOf } from "../test-context.js";
 import { eventWindowDetection } from "./heuristic-window.js";
 import {
   ATTACHMENTS,
@@ -195,5 +200,38 @@ describe("triangulation/event-window", () => {
     const result = eventWindowDetection.run(contextOf([]));
     expect(result.findings).toEqual([]);
     expect(result.limitations.map((l) => l.important)).toEqual([false, false, false]);
+  });
+
+  it("works on records made by the real parsers (device paths, Cocoa times)", async () => {
+    // 2022-09-13 10:04:54 UTC = Cocoa 684756294.
+    const sql = `CREATE TABLE ZPROCESS (Z_PK INTEGER PRIMARY KEY, ZFIRSTTIMESTAMP TIMESTAMP, ZTIMESTAMP TIMESTAMP, ZPROCNAME VARCHAR);
+      CREATE TABLE ZLIVEUSAGE (Z_PK INTEGER PRIMARY KEY, ZHASPROCESS INTEGER, ZTIMESTAMP TIMESTAMP);
+      INSERT INTO ZPROCESS VALUES (1, 684756330, 684756340, 'com.apple.WebKit.WebContent');`;
+    const times = { modifiedAt: "2022-09-13T10:04:54.000Z", changedAt: "2022-09-13T10:04:54.000Z" };
+    const source = memorySource({
+      "/private/var/wireless/Library/Databases/DataUsage.sqlite": { sql },
+      "/private/var/root/Library/Caches/locationd/clients.plist": {
+        plist: { [IONOSPHERE]: { LocationTimeStopped: 684756400 } },
+      },
+      [`${ATTACHMENTS}/65`]: [{ dir: true }, times],
+      [`${ATTACHMENTS}/65/05`]: [{ dir: true }, times],
+      [IMAGEIO]: [Buffer.from("x"), { modifiedAt: "2022-09-13T10:06:00.000Z" }],
+    });
+    const { records } = await collect(source, [
+      dataUsageArtifact,
+      locationdClientsArtifact,
+      preferenceFilesArtifact,
+      fileListingArtifact,
+    ]);
+    const { findings } = eventWindowDetection.run(contextOf(records));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.heuristic!.parameters!.qualifyingClasses).toEqual(
+      expect.arrayContaining(["sms", "net", "location", "file"]),
+    );
+    expect(findings[0]!.heuristic!.window).toEqual({
+      start: "2022-09-13T10:04:54.000Z",
+      end: "2022-09-13T10:06:40.000Z",
+      seconds: 106,
+    });
   });
 });
