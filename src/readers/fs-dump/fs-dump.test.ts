@@ -718,3 +718,58 @@ describe("device information", () => {
     );
   });
 });
+
+describe("round trips", () => {
+  it("reads back exactly what random tar, tar.gz and zip archives hold", async () => {
+    let seed = 99;
+    const random = (): number => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let round = 0; round < 12; round++) {
+      const files = new Map<string, Buffer>();
+      const count = 1 + Math.floor(random() * 20);
+      for (let i = 0; i < count; i++) {
+        const depth = 1 + Math.floor(random() * 4);
+        const parts = Array.from({ length: depth }, () => `d${Math.floor(random() * 3)}`);
+        const name = `private/var/mobile/${parts.join("/")}/f${i}-${"é".repeat(Math.floor(random() * 60))}.bin`;
+        const size = Math.floor(random() ** 3 * 200_000);
+        files.set(
+          name,
+          Buffer.from(Array.from({ length: size }, () => Math.floor(random() * (random() < 0.5 ? 4 : 256)))),
+        );
+      }
+      const prefix = ["", "./", "/", "filesystem1/"][round % 4]!;
+      const tar = buildTar(
+        [...files].map(([name, data]) => ({
+          name: `${prefix}${name}`,
+          data,
+          gnuLongName: round % 2 === 0,
+          ...(round % 2 === 1 ? { pax: { path: `${prefix}${name}` } } : {}),
+        })),
+      );
+      const zip = buildZip(
+        [...files].map(([name, data]) => ({
+          name: `${prefix}${name}`,
+          data,
+          method: random() < 0.3 ? 0 : 8,
+        })),
+        { zip64: round % 3 === 0 },
+      );
+      for (const [label, bytes] of [
+        ["tar", tar],
+        ["tgz", gzipSync(tar)],
+        ["zip", zip],
+      ] as const) {
+        const source = await open(await writeTemp(`round-${round}.${label}`, bytes), {
+          retain: () => random() < 0.5,
+        });
+        for (const [name, data] of files) {
+          const entry = source.get(`/${name}`);
+          expect(entry?.size, `${label} ${name}`).toBe(data.length);
+          expect((await source.read(entry!)).equals(data), `${label} ${name}`).toBe(true);
+        }
+      }
+    }
+  });
+});
