@@ -24,6 +24,7 @@ import type { DetectionContext } from "../detections/define.js";
 import { DETECTIONS } from "../detections/registry.js";
 import { type LoadedIndicators, loadIndicators } from "../indicators/load.js";
 import { FINDING_LEVELS, type Finding } from "../model/finding.js";
+import { openFsDump } from "../readers/fs-dump/index.js";
 import { openIosBackup } from "../readers/ios-backup/backup.js";
 import { corpusPath } from "../testing/corpus.js";
 import { attachmentDirTimes, HEURISTIC_PROCESSES } from "./sample/noise.js";
@@ -35,6 +36,7 @@ import {
   sampleDeviceModel,
   writeSampleBackup,
 } from "./sample-device.js";
+import { writeSampleDump } from "./sample-device-dump.js";
 
 const SEED = "unit-twin";
 const PASSWORD = "sample-pass";
@@ -179,19 +181,19 @@ describe("sample devices: clean twin and Triangulation", () => {
       );
     const infectedMessages = messages(i);
     const cleanMessages = messages(c);
-    expect(cleanMessages.size).toBe(400);
+    expect(cleanMessages.size).toBe(600);
     for (const m of cleanMessages) expect(infectedMessages.has(m)).toBe(true);
     const visits = (s: Scan) =>
       recordsOf<SafariHistoryRecord>(s, "ios/safari-history").map((v) => `${v.url} ${v.visitedAt}`);
     const infectedVisits = new Set(visits(i));
-    expect(visits(c).length).toBe(600);
+    expect(visits(c).length).toBe(2_000);
     for (const v of visits(c)) expect(infectedVisits.has(v)).toBe(true);
   });
 
   it("carries attachments with real files, look-alike links and ordinary sites", async () => {
     const c = await clean();
     const attachments = recordsOf<SmsAttachmentRecord>(c, "ios/sms-attachments");
-    expect(attachments.length).toBe(24);
+    expect(attachments.length).toBe(36);
     const listing = new Map(recordsOf<FileListingRecord>(c, "ios/file-listing").map((f) => [f.path, f]));
     for (const a of attachments) {
       const path = `/private/var/mobile/${a.filename?.slice(2)}`;
@@ -690,3 +692,51 @@ function suspiciousWindows(
   }
   return out;
 }
+
+describe("sample devices: file-system dump", () => {
+  it("writes the same device as a dump folder, with the traces only a file system holds", async () => {
+    const dir = join(root, "dump-predator");
+    const written = await writeSampleDump(dir, { profile: "predator", seed: SEED });
+    expect(written.files).toBeGreaterThan(50);
+    const source = await openFsDump(dir);
+    const records = new Map<string, unknown[]>();
+    let statuses: ArtifactStatus[];
+    try {
+      statuses = await runArtifacts(source, ARTIFACTS, (r) => {
+        const list = records.get(r.artifact) ?? [];
+        list.push(r.data);
+        records.set(r.artifact, list);
+      });
+    } finally {
+      await source.close();
+    }
+    const problems = statuses.flatMap((s) => s.warnings.map((w) => `${s.id}: ${w.code} ${w.message}`));
+    expect(problems).toEqual([]);
+    const of = <T>(id: string) => (records.get(id) ?? []) as T[];
+    for (const id of [
+      "ios/datausage",
+      "ios/sms",
+      "ios/safari-history",
+      "ios/locationd-clients",
+      "ios/applications",
+    ]) {
+      expect(of(id).length, id).toBeGreaterThan(0);
+    }
+    const paths = new Map(of<FileListingRecord>("ios/file-listing").map((f) => [f.path, f]));
+    for (const trace of written.traces.filter((t) => !t.inBackup)) {
+      expect(paths.has((trace.value ?? "").replace(/\/$/, "")), trace.value).toBe(true);
+    }
+    // Modification times survive (birth and status-change times cannot be set on the host).
+    const imageIo = paths.get("/private/var/root/Library/Preferences/com.apple.ImageIO.plist");
+    const backup =
+      (await scan("predator", { profile: "predator", seed: SEED })).records.get("ios/file-listing") ?? [];
+    const inBackup = backup.find((r) => (r.data as FileListingRecord).path === imageIo?.path)?.data as
+      | FileListingRecord
+      | undefined;
+    const seconds = (at: string | undefined) => Math.floor(Date.parse(at ?? "") / 1000);
+    expect(seconds(imageIo?.modifiedAt)).toBe(seconds(inBackup?.modifiedAt));
+    expect(of<ApplicationRecord>("ios/applications").every((a) => a.sourceApp === "com.apple.AppStore")).toBe(
+      true,
+    );
+  });
+});

@@ -96,10 +96,10 @@ interface ResolvedSize extends NoiseSize {
 }
 
 const SMALL: ResolvedSize = {
-  messages: 400,
-  safariVisits: 600,
+  messages: 600,
+  safariVisits: 2_000,
   processes: 220,
-  attachments: 24,
+  attachments: 36,
   calendarEvents: 20,
   manifestRows: 0,
   paddingBytes: 0,
