@@ -226,6 +226,15 @@ describe("loadIndicators on generated files", () => {
     ]);
   });
 
+  it("says when a --iocs folder holds no indicator files", async () => {
+    write("empty/README.md", "nothing here");
+    const { sets, warnings } = await loadIndicators({ paths: [join(temp, "empty")], bundled: false });
+    expect(sets).toEqual([]);
+    expect(warnings).toEqual([
+      { code: "SKIPPED", message: "no indicator files in this folder", file: join(temp, "empty") },
+    ]);
+  });
+
   it("stops on a --iocs path that does not exist", async () => {
     const error = await loadIndicators({ paths: [join(temp, "nope")] }).catch((e: unknown) => e);
     expect(isSpyglassError(error, "NOT_FOUND")).toBe(true);

@@ -82,6 +82,8 @@ export async function loadIndicators(options: LoadIndicatorsOptions = {}): Promi
         hint: "Pass an existing file or folder to --iocs",
       });
     }
+    if (found.length === 0)
+      warnings.push({ code: "SKIPPED", message: "no indicator files in this folder", file: path });
     candidates.push(...found);
   }
   const env = options.env;
