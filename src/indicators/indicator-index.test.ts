@@ -77,6 +77,9 @@ describe("IndicatorIndex.match", () => {
     ["domain", "web-trackers.com", ["Web-Trackers.COM. exact"]],
     ["domain", "www.web-trackers.com", ["Web-Trackers.COM. subdomain"]],
     ["domain", "eb-trackers.com", []],
+    // MVT's lstrip("www.") turned "wevil.com" into "evil.com", a false match.
+    ["domain", "wevil.com", []],
+    ["domain", "ww.evil.com", ["evil.com subdomain"]],
     // IDN: Unicode and punycode are the same name
     ["domain", "bücher.example", ["xn--bcher-kva.example exact"]],
     ["domain", "XN--BCHER-KVA.example", ["xn--bcher-kva.example exact"]],
@@ -114,6 +117,8 @@ describe("IndicatorIndex.match", () => {
     ],
     ["url", "https://evil-url.net/a~b/c?x=2", []],
     ["url", "https://www.evil.com:8443/x?y=a=b", ["evil.com subdomain"]],
+    // MVT compared the netloc with its port ("evil.com:8443") to the IOC.
+    ["url", "https://evil.com:8443/", ["evil.com exact"]],
     ["url", "http://notevil.com/evil.com", []],
     ["url", "evil.com/path", ["evil.com exact"]],
     ["url", "http://198.51.100.7:8080/", ["198.51.100.7 exact"]],
