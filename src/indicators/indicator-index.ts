@@ -18,13 +18,7 @@ import {
   parseCidr,
   parseIp,
 } from "./normalize.js";
-import type {
-  IndicatorEntry,
-  IndicatorMatch,
-  IndicatorSetInfo,
-  IndicatorType,
-  MatchReason,
-} from "./types.js";
+import type { IndicatorEntry, IndicatorMatch, IndicatorSetInfo, MatchReason } from "./types.js";
 
 /** iOS keeps at most this many characters of a process name (XNU MAXCOMLEN). */
 export const PROCESS_NAME_LIMIT = 16;
@@ -66,7 +60,7 @@ export class IndicatorIndex {
   /** Process indicators longer than the limit, keyed by their first PROCESS_NAME_LIMIT characters. */
   private readonly truncatedProcesses: Buckets = new Map();
   private readonly paths: Buckets = new Map();
-  private readonly relativePaths: { path: string; directory: boolean; entry: IndicatorEntry }[] = [];
+  private readonly relativePaths: { path: string; entry: IndicatorEntry }[] = [];
   private readonly fileNames: Buckets = new Map();
   private readonly hashes: Buckets = new Map();
   private readonly appIds: Buckets = new Map();
@@ -205,7 +199,7 @@ export class IndicatorIndex {
     if (path === undefined) return "not a path";
     if (path.path === "/") return "the root folder would match every file";
     if (path.absolute) put(this.paths, path.path, entry);
-    else this.relativePaths.push({ path: path.path, directory: path.directory, entry });
+    else this.relativePaths.push({ path: path.path, entry });
     return undefined;
   }
 
@@ -444,29 +438,3 @@ export function buildIndicatorIndex(
   }
   return index;
 }
-
-/** The observable kinds whose matching consults each indicator type (for documentation and `iocs list`). */
-export const CHECKED_BY: Record<IndicatorType, readonly ObservableKind[]> = {
-  "domain-name": ["domain", "url"],
-  "ipv4-addr": ["ip", "domain", "url"],
-  "ipv6-addr": ["ip", "domain", "url"],
-  url: ["url"],
-  "email-addr": ["email", "url"],
-  "process:name": ["process", "path"],
-  "file:name": ["file-name", "path"],
-  "file:path": ["path"],
-  "file:hashes.md5": ["hash"],
-  "file:hashes.sha1": ["hash"],
-  "file:hashes.sha256": ["hash"],
-  "app:id": ["app-id"],
-  "app:cert.md5": [],
-  "app:cert.sha1": ["cert-sha1"],
-  "app:cert.sha256": [],
-  "configuration-profile:id": ["profile-id"],
-  "x509-certificate:hashes.sha1": ["cert-sha1"],
-  "x509-certificate:hashes.sha256": [],
-  "android-property:name": [],
-  "freedns-zone": ["domain", "url"],
-  tld: ["domain", "url"],
-  "name-server": [],
-};
