@@ -13,10 +13,8 @@ import type { EvidenceEntry } from "../types.js";
 import { type FsDumpBudget, IndexMeter } from "./budget.js";
 import type { DumpBackend, RawMember } from "./source.js";
 
-/** Path of a member relative to the folder, with `/` separators. */
-export interface FolderLocator {
-  relative: string;
-}
+/** Path of a member relative to the folder, with `/` separators (the same string as its origin). */
+export type FolderLocator = string;
 
 /** Reads files of an extracted dump, refusing anything that resolves outside the folder. */
 export class FolderBackend implements DumpBackend<FolderLocator> {
@@ -25,7 +23,7 @@ export class FolderBackend implements DumpBackend<FolderLocator> {
   constructor(private readonly root: string) {}
 
   async readMember(locator: FolderLocator, entry: EvidenceEntry, maxBytes: number): Promise<Buffer> {
-    const hostPath = join(this.root, ...locator.relative.split("/"));
+    const hostPath = join(this.root, ...locator.split("/"));
     this.realRoot ??= await realpath(this.root);
     const real = await realpath(hostPath).catch((cause: unknown) => {
       throw new SpyglassError("IO", `Cannot read ${entry.origin}: ${(cause as Error).message}`, {
@@ -99,7 +97,7 @@ export async function indexFolder(
       uid: stat.uid,
       gid: stat.gid,
       present: true,
-      locator: { relative: name },
+      locator: name,
     };
     // Only mtime survives extraction; the folder's ctime and birth time are those of the copy.
     const modifiedAt = fromUnixSeconds(stat.mtimeMs / 1000);

@@ -136,8 +136,8 @@ async function openIndexed(
       if (gzip) {
         const keep = new Set<number>();
         for (const item of built.index.items()) {
-          if (item.locator === undefined || !("member" in item.locator)) continue;
-          const offset = item.locator.member.dataOffset;
+          if (typeof item.locator !== "number") continue;
+          const offset = item.locator;
           if (backend.retained.has(offset) && retain(item.entry.path)) keep.add(offset);
         }
         backend.prune(keep);

@@ -37,8 +37,13 @@ export interface DumpBackend<L> {
   close(): Promise<void>;
 }
 
-/** Where an indexed entry's bytes come from. */
-export type DumpLocator<L> = { member: L } | { hardlink: string };
+/** A hard link's target, until it is replaced by the target's own locator. */
+export class HardlinkTarget {
+  constructor(readonly path: string) {}
+}
+
+/** Where an indexed entry's bytes come from: the backend's locator (kept as is, to save memory per entry). */
+export type DumpLocator<L> = L | HardlinkTarget;
 
 /** Budgets that apply when reading from a built source. */
 export interface SourceBudget {
@@ -144,7 +149,7 @@ export function buildDumpSource<L>(
         );
       }
     }
-    let locator: DumpLocator<L> = { member: member.locator };
+    let locator: DumpLocator<L> = member.locator;
     if (member.kind === "hardlink") {
       const targetName = normalizeMemberName(member.linkTarget ?? "");
       const targetPath = "unsafe" in targetName ? undefined : toDevicePath(targetName.path, layout, false);
@@ -156,7 +161,7 @@ export function buildDumpSource<L>(
         );
         return;
       }
-      locator = { hardlink: targetPath };
+      locator = new HardlinkTarget(targetPath);
       entry.linkTarget = targetPath;
     }
     const item: IndexedEntry<DumpLocator<L>> = { entry, locator };
@@ -164,7 +169,7 @@ export function buildDumpSource<L>(
       warnings.count("SKIPPED", (n) => `${n} duplicate member(s) skipped (the first one is kept)`, path);
       return;
     }
-    if ("hardlink" in locator) hardlinks.push({ item, target: locator.hardlink });
+    if (locator instanceof HardlinkTarget) hardlinks.push({ item, target: locator.path });
   });
   for (const { item, target } of hardlinks) {
     const found = index.lookup(target);
@@ -172,7 +177,7 @@ export function buildDumpSource<L>(
       found === undefined ||
       found.entry.kind !== "file" ||
       found.locator === undefined ||
-      "hardlink" in found.locator
+      found.locator instanceof HardlinkTarget
     ) {
       item.entry.present = false;
       warnings.count(
@@ -227,7 +232,7 @@ export function buildDumpSource<L>(
         file: entry.path,
       });
     }
-    if (!found.present || item.locator === undefined || "hardlink" in item.locator) {
+    if (!found.present || item.locator === undefined || item.locator instanceof HardlinkTarget) {
       throw new SpyglassError("NOT_FOUND", `${entry.path}: its payload is not in the dump`, {
         file: entry.path,
       });
@@ -241,7 +246,7 @@ export function buildDumpSource<L>(
         },
       );
     }
-    return backend.readMember(item.locator.member, found, maxBytes);
+    return backend.readMember(item.locator, found, maxBytes);
   };
 
   const source: EvidenceSource = {

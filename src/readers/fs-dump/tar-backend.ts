@@ -24,11 +24,8 @@ import {
 } from "./layout.js";
 import type { DumpBackend, RawMember } from "./source.js";
 
-/** Where a tar member's data is in the uncompressed stream. */
-export interface TarLocator {
-  dataOffset: number;
-  size: number;
-}
+/** Where a tar member's data starts in the uncompressed stream (its size is the entry's). */
+export type TarLocator = number;
 
 /** A tar or tar.gz backend plus the members it listed. */
 export interface TarIndex {
@@ -61,16 +58,16 @@ export class TarBackend implements DumpBackend<TarLocator> {
   ) {}
 
   async readMember(locator: TarLocator, entry: EvidenceEntry, maxBytes: number): Promise<Buffer> {
-    const want = Math.min(locator.size, maxBytes);
-    const kept = this.retained.get(locator.dataOffset);
+    const want = Math.min(entry.size, maxBytes);
+    const kept = this.retained.get(locator);
     if (kept !== undefined) return Buffer.from(kept.subarray(0, want));
     let data: Buffer;
-    if (this.handle !== undefined) data = await readAt(this.handle, locator.dataOffset, want);
-    else data = await this.restream(locator.dataOffset, want, entry);
+    if (this.handle !== undefined) data = await readAt(this.handle, locator, want);
+    else data = await this.restream(locator, want, entry);
     if (data.length < want) {
       throw new SpyglassError("CORRUPT", `${entry.origin} is truncated in the archive`, {
         file: this.path,
-        offset: locator.dataOffset,
+        offset: locator,
       });
     }
     return data;
@@ -136,7 +133,7 @@ function rawMember(member: TarMember): RawMember<TarLocator> {
     uid: member.uid,
     gid: member.gid,
     present: !member.sparse,
-    locator: { dataOffset: member.dataOffset, size: member.size },
+    locator: member.dataOffset,
   };
   const modifiedAt = fromUnixSeconds(member.mtime);
   const changedAt = member.ctime === undefined ? undefined : fromUnixSeconds(member.ctime);
@@ -230,7 +227,7 @@ export async function indexTar(
     await chunks?.return(undefined);
   }
   const last = members.at(-1);
-  if (last !== undefined && truncatedAt === last.locator.dataOffset) last.present = false;
+  if (last !== undefined && truncatedAt === last.locator) last.present = false;
   return { members, backend };
 }
 
