@@ -7,48 +7,20 @@ import { isKeyedArchive, unarchive } from "../../../formats/nskeyed.js";
 import { isBinaryPlist, isPlistDict, type PlistValue, parsePlist } from "../../../formats/plist.js";
 import type { Observable } from "../../../model/observable.js";
 import type { SqliteDatabase } from "../../../sqlite/open.js";
+import { asBoolean, asNumber, asText, capText, MAX_TEXT } from "../../values.js";
 
-/** Longest text a record stores (characters); longer text is cut and flagged. */
-export const MAX_TEXT = 64 * 1024;
+export {
+  asBoolean as asFlag,
+  asNonEmpty,
+  asNumber,
+  assignDefined,
+  asText,
+  capText,
+  MAX_TEXT,
+} from "../../values.js";
+
 /** Most links kept per record: a message with a million URLs must not produce a million observables. */
 export const MAX_LINKS = 500;
-
-/** A string from a SQLite value: strings as they are, numbers written out, bytes as UTF-8. */
-export function asText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
-  return undefined;
-}
-
-/** A non-empty string from a SQLite value, else undefined. */
-export function asNonEmpty(value: unknown): string | undefined {
-  const text = asText(value);
-  return text === undefined || text === "" ? undefined : text;
-}
-
-/** A finite number from a SQLite value (numeric strings accepted), else undefined. */
-export function asNumber(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "bigint") return Number(value);
-  if (typeof value === "string" && value.trim() !== "") {
-    const n = Number(value);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
-}
-
-/** A boolean from a SQLite flag column (non-zero is true), undefined when absent or not numeric. */
-export function asFlag(value: unknown): boolean | undefined {
-  const n = asNumber(value);
-  return n === undefined ? undefined : n !== 0;
-}
-
-/** Text cut to MAX_TEXT characters, with whether it was cut. */
-export function capText(text: string, limit = MAX_TEXT): { text: string; truncated: boolean } {
-  return text.length <= limit ? { text, truncated: false } : { text: text.slice(0, limit), truncated: true };
-}
 
 /**
  * SQL for a text column read at most MAX_TEXT + 1 characters (or bytes for blobs), so a 50 MB
@@ -56,14 +28,6 @@ export function capText(text: string, limit = MAX_TEXT): { text: string; truncat
  */
 export function cappedColumn(expression: string, limit = MAX_TEXT): string {
   return `substr(${expression}, 1, ${limit + 1})`;
-}
-
-/** Copies the defined values of `fields` into `target` (records stay free of undefined). */
-export function assignDefined<T extends object>(target: T, fields: { [K in keyof T]?: T[K] | undefined }): T {
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
-  }
-  return target;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in evidence text end a URL.

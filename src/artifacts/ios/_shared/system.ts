@@ -4,30 +4,9 @@ import type { Observable } from "../../../model/observable.js";
 import { fromCocoaSeconds } from "../../../model/time.js";
 import { type SqliteDatabase, tableColumns } from "../../../sqlite/open.js";
 import type { ParseContext, TimelineEvent } from "../../define.js";
+import { asNumber, assignDefined, asText, MAX_TEXT } from "../../values.js";
 
-/** Longest string a record stores; longer values are cut and the field is named in `truncated`. */
-export const MAX_TEXT = 64 * 1024;
-
-/** A string from a SQLite or plist value: strings as they are, numbers written out, bytes as UTF-8. */
-export function asText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
-  return undefined;
-}
-
-/** A finite number from a SQLite or plist value (numeric strings accepted), else undefined. */
-export function asNumber(value: unknown): number | undefined {
-  // -0 would not survive JSON; it means 0.
-  if (typeof value === "number") return Number.isFinite(value) ? value + 0 : undefined;
-  if (typeof value === "bigint") return Number(value);
-  if (typeof value === "string" && value.trim() !== "") {
-    const n = Number(value);
-    return Number.isFinite(n) ? n + 0 : undefined;
-  }
-  return undefined;
-}
+export { asNumber, assignDefined, asText, MAX_TEXT } from "../../values.js";
 
 /**
  * Caps the strings of one record at MAX_TEXT characters and remembers which fields were cut;
@@ -75,14 +54,6 @@ function renderPlistValue(value: PlistValue, depth: number): string {
   return `{${Object.entries(value)
     .map(([k, v]) => `${k}: ${renderPlistValue(v, depth + 1)}`)
     .join(", ")}}`;
-}
-
-/** Copies the defined values of `fields` onto `target` (records stay free of undefined under exactOptionalPropertyTypes). */
-export function assignDefined<T extends object>(target: T, fields: { [K in keyof T]?: T[K] | undefined }): T {
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
-  }
-  return target;
 }
 
 /** One ZLIVEUSAGE row: byte counters of a process at one sampling time. */

@@ -1,8 +1,8 @@
 /** Helpers shared by the browser and web artifacts (batch B): hostile-value coercion, size caps, path facts. */
 import { fromUnixSeconds } from "../../../model/time.js";
+import { asNumber, asText, MAX_TEXT } from "../../values.js";
 
-/** Longest string a record stores; longer values are cut and the field is named in `truncated`. */
-export const MAX_TEXT = 64 * 1024;
+export { asBoolean, asInteger, asNumber, asText, MAX_TEXT } from "../../values.js";
 
 /** A record under construction: every field may still be undefined until `compact` drops it. */
 export type Loose<T> = { [K in keyof T]: T[K] | undefined };
@@ -16,39 +16,6 @@ export function compact<T extends object>(record: Loose<T>): T {
     out[key] = value;
   }
   return out as T;
-}
-
-/** A string from a SQLite or plist value: strings as they are, numbers written out, bytes as UTF-8. */
-export function asText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
-  return undefined;
-}
-
-/** A finite number from a SQLite or plist value (numeric strings accepted), else undefined. */
-export function asNumber(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "bigint") return Number(value);
-  if (typeof value === "string" && value.trim() !== "") {
-    const n = Number(value);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
-}
-
-/** An integer id (rowid, foreign key) from a SQLite value, else undefined. */
-export function asInteger(value: unknown): number | undefined {
-  const n = asNumber(value);
-  return n !== undefined && Number.isSafeInteger(n) ? n : undefined;
-}
-
-/** A SQLite/plist boolean (0/1, true/false), else undefined. */
-export function asBoolean(value: unknown): boolean | undefined {
-  if (typeof value === "boolean") return value;
-  const n = asNumber(value);
-  return n === undefined ? undefined : n !== 0;
 }
 
 /** A capped string from any text-like value; when cut, `field` is pushed onto `truncated`. */
