@@ -97,7 +97,13 @@ export function buildDumpSource<L>(
   members.forEach((member, i) => {
     const name = normalized[i];
     if (name === undefined) return;
-    const path = toDevicePath(name.path, layout, member.kind === "symlink");
+    const mapped = toDevicePath(name.path, layout, member.kind === "symlink");
+    // When the device path is the tail of the member name (the usual case), take it as a slice:
+    // V8 then shares the name's characters instead of storing them twice for millions of entries.
+    const path =
+      mapped !== undefined && mapped !== "" && member.name.endsWith(mapped)
+        ? member.name.slice(member.name.length - mapped.length)
+        : mapped;
     if (path === "") return;
     if (path === undefined) {
       if (name.absolute) {
