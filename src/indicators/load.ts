@@ -168,7 +168,7 @@ function addToIndex(
     total: Object.values(c).reduce((a, b) => a + b, 0),
   }));
   return {
-    name: collections[0]?.name ?? basename(candidate.path),
+    name: collections.length === 1 ? collections[0]!.name : basename(candidate.path),
     source: candidate.path,
     sha256: loaded.sha256,
     format: loaded.format,

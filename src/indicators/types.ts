@@ -69,7 +69,7 @@ export type IndicatorFormat = "stix2" | "plain-list" | "tinycheck" | "misp";
 
 /** One loaded indicator file, as results record it: name, file, SHA-256 and counts per type. */
 export interface IndicatorSetInfo {
-  /** The first collection's name, or the file name when it has none. */
+  /** The collection's name when the file holds exactly one, else the file name. */
   name: string;
   source: string;
   sha256: string;
