@@ -160,6 +160,39 @@ describe("spyglass scan", () => {
   }, 120_000);
 });
 
+describe("privacy and re-checking", () => {
+  it("withholds message bodies from the artifact files unless --include-content", async () => {
+    const plainOut = join(root, "out-private");
+    await runCli(["scan", clean, "--output", plainOut]);
+    const withheld = (await fs.readFile(join(plainOut, "artifacts", "ios", "sms.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean);
+    const texts = withheld
+      .map((l) => (JSON.parse(l) as { data: { text?: string } }).data.text)
+      .filter((t): t is string => t !== undefined);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.every((t) => t.startsWith("[withheld:"))).toBe(true);
+    const fullOut = join(root, "out-content");
+    await runCli(["scan", clean, "--output", fullOut, "--include-content"]);
+    const kept = (await fs.readFile(join(fullOut, "artifacts", "ios", "sms.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean);
+    expect(
+      kept.some((l) => !(JSON.parse(l) as { data: { text?: string } }).data.text?.startsWith("[withheld:")),
+    ).toBe(true);
+  });
+
+  it("recheck keeps the findings of the scan and its verdict", async () => {
+    const out = join(root, "out-infected-recheck");
+    await runCli(["scan", infected, "--output", out], { SPYGLASS_BACKUP_PASSWORD: PASSWORD });
+    const run = await runCli(["recheck", out, "--json"]);
+    expect(run.code).toBe(3);
+    const parsed = JSON.parse(run.stdout) as { verdict: string; devices: Array<{ newFindings: unknown[] }> };
+    expect(parsed.verdict).toBe("detected");
+    expect(parsed.devices[0]?.newFindings).toEqual([]);
+  }, 60_000);
+});
+
 describe.skipIf(corpusPath("backups") === undefined)("scans of the corpus backups (no traces)", () => {
   it("gives no_known_traces for the plain and the encrypted backup", async () => {
     const dir = corpusPath("backups")!;

@@ -64,6 +64,7 @@ export const calendarArtifact = defineArtifact<CalendarRecord>({
   sources: ["ios-backup", "fs-dump"],
   paths: ["/private/var/mobile/Library/Calendar/Calendar.sqlitedb"],
   iosVersions: "iOS 9–18",
+  contentFields: ["description"],
   input: {
     kind: "sqlite",
     schema: { CalendarItem: ["summary", "description", "start_date", "end_date"], Participant: ["email"] },

@@ -69,6 +69,7 @@ export const smsArtifact = defineArtifact<SmsRecord>({
   sources: ["ios-backup", "fs-dump"],
   paths: ["/private/var/mobile/Library/SMS/sms.db"],
   iosVersions: "iOS 9–18",
+  contentFields: ["text"],
   input: {
     kind: "sqlite",
     schema: { message: ["guid", "text", "handle_id", "date", "is_from_me"], handle: ["id"] },

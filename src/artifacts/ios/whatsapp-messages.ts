@@ -78,6 +78,7 @@ export const whatsappMessagesArtifact = defineArtifact<WhatsAppMessageRecord>({
   sources: ["ios-backup", "fs-dump"],
   paths: [CHAT_STORAGE_GLOB, "/private/var/mobile/Containers/Shared/AppGroup/*/LID.sqlite"],
   iosVersions: "iOS 12–18 (WhatsApp 2.19–25.x)",
+  contentFields: ["text"],
   input: {
     kind: "source",
     collect(source, context) {
