@@ -342,19 +342,22 @@ describe("loadIndicators on the corpus", () => {
     ]);
   });
 
-  it.skipIf(root === undefined)("loads the whole corpus folder in under a second", async () => {
-    const started = performance.now();
-    const { index, sets } = await loadIndicators({ paths: [root!], bundled: false });
-    const elapsed = performance.now() - started;
-    expect(sets).toHaveLength(18);
-    expect(index.size).toBeGreaterThan(12_000);
-    expect(elapsed).toBeLessThan(3000);
-    expect(index.match({ kind: "domain", value: "www.backuprabbit.com" })[0]).toMatchObject({
-      indicator: "backuprabbit.com",
-      collection: "OperationTriangulation",
-      reason: "subdomain",
-    });
-  });
+  it.skipIf(root === undefined)(
+    "loads the whole corpus folder (3 s bound for a shared machine; see BENCHMARKS.md)",
+    async () => {
+      const started = performance.now();
+      const { index, sets } = await loadIndicators({ paths: [root!], bundled: false });
+      const elapsed = performance.now() - started;
+      expect(sets).toHaveLength(18);
+      expect(index.size).toBeGreaterThan(12_000);
+      expect(elapsed).toBeLessThan(3000);
+      expect(index.match({ kind: "domain", value: "www.backuprabbit.com" })[0]).toMatchObject({
+        indicator: "backuprabbit.com",
+        collection: "OperationTriangulation",
+        reason: "subdomain",
+      });
+    },
+  );
 });
 
 describe("decodeIndicatorFile on damaged input", () => {
