@@ -584,6 +584,29 @@ describe("sample devices: detections end to end", () => {
     expect(windows.length).toBe(2);
   });
 
+  it("holds for other seeds: clean twins stay quiet, infected twins show both episodes", async () => {
+    for (const seed of ["seed-a", "seed-b", "seed-c"]) {
+      const c = await scan(`clean-${seed}`, { profile: "clean", seed });
+      expect(
+        detect(c, undefined)
+          .filter(above("low"))
+          .map((f) => `${seed} ${f.rule}: ${f.summary}`),
+      ).toEqual([]);
+      const i = await scan(`triangulation-${seed}`, { profile: "triangulation", seed });
+      const windows = detect(i, undefined).filter((f) => f.rule === "triangulation/event-window");
+      expect(windows.length, seed).toBe(2);
+      const events = triangleTimeline(i);
+      const lateStart = Math.max(...windows.map((w) => Date.parse(w.time ?? "")));
+      expect(events.filter((e) => e.at >= lateStart).length, seed).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it("refuses an unknown profile", () => {
+    expect(() => sampleDevice({ profile: "nso" as SampleDeviceOptions["profile"], seed: SEED })).toThrow(
+      /Unknown sample profile/,
+    );
+  });
+
   it("matches the planted indicators of every profile", async () => {
     const loaded = await indicatorsLoaded();
     if (loaded === undefined) return;

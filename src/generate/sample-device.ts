@@ -4,6 +4,7 @@
  * Noise and traces: ./sample/noise.ts and ./sample/traces.ts; facts: ../shared/reference/kaspersky.md 1.4–2.6,
  * mvt.md 2, and the schemas of ../shared/corpus/backups/dev-ios16-spec.
  */
+import { SpyglassError } from "../errors.js";
 import { writeBinaryPlist } from "../formats/bplist-writer.js";
 import type { PlistDict } from "../formats/plist-value.js";
 import {
@@ -48,10 +49,10 @@ import {
   WATCHED_FILE_CONTENT,
 } from "./sample/plists.js";
 import { SampleRandom } from "./sample/random.js";
-import { type PlantedTrace, plantTraces, type SampleProfile } from "./sample/traces.js";
+import { type PlantedTrace, plantTraces, SAMPLE_PROFILES, type SampleProfile } from "./sample/traces.js";
 
 export type { PlantedTrace, SampleProfile } from "./sample/traces.js";
-export { SAMPLE_PROFILES } from "./sample/traces.js";
+export { SAMPLE_PROFILES };
 
 /** Explicit sizes; anything left out takes the "small" value (processes scale with nothing else). */
 export interface SampleSizeSpec {
@@ -137,6 +138,11 @@ export function sampleDeviceModel(options: SampleDeviceOptions): {
   clock: SampleClock;
   size: ResolvedSize;
 } {
+  if (!SAMPLE_PROFILES.includes(options.profile)) {
+    throw new SpyglassError("USAGE", `Unknown sample profile: ${String(options.profile)}`, {
+      hint: `Use one of ${SAMPLE_PROFILES.join(", ")}`,
+    });
+  }
   const size = resolveSize(options.size);
   const clock = sampleClock(options.seed);
   const model = buildNoise(options.seed, clock, size);
