@@ -29,6 +29,8 @@ export interface ZipEnd {
   eocdOffset: number;
   /** Set when a field is saturated and the ZIP64 records must be read. */
   needsZip64: boolean;
+  /** Number of this disk; non-zero only in split (multi-volume) archives. */
+  disk: number;
 }
 
 /** Finds the EOCD record in the last bytes of the file (`tailOffset` = file offset of `tail`). */
@@ -45,6 +47,7 @@ export function findZipEnd(tail: Buffer, tailOffset: number): ZipEnd | undefined
       cdSize,
       cdOffset,
       eocdOffset: tailOffset + at,
+      disk: tail.readUInt16LE(at + 4),
       needsZip64: entries === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff,
     };
   }
@@ -58,7 +61,10 @@ export function parseZip64Locator(bytes: Buffer): number | undefined {
 }
 
 /** Reads the ZIP64 EOCD record into the counts and offsets it carries. */
-export function parseZip64End(bytes: Buffer, file?: string): Omit<ZipEnd, "eocdOffset" | "needsZip64"> {
+export function parseZip64End(
+  bytes: Buffer,
+  file?: string,
+): Omit<ZipEnd, "eocdOffset" | "needsZip64" | "disk"> {
   if (bytes.length < ZIP64_EOCD_SIZE || bytes.readUInt32LE(0) !== ZIP64_EOCD_SIG) {
     throw new SpyglassError("CORRUPT", "Zip64 end of central directory record not found", optFile(file));
   }

@@ -442,6 +442,12 @@ describe("zip dumps", () => {
     await expectCode(source.read(source.get(`/${SMS}`)!), "UNSUPPORTED");
   });
 
+  it("refuses split archives", async () => {
+    const zip = buildZip([{ name: `/${SMS}`, data: "x" }]);
+    zip.writeUInt16LE(2, zip.length - 22 + 4);
+    await expectCode(open(await writeTemp("split.zip", zip)), "UNSUPPORTED");
+  });
+
   it("names compressions it does not read", async () => {
     await expectCode(open(await writeTemp("dump.tar.bz2", Buffer.from("BZh91AY&SY"))), "UNSUPPORTED");
   });

@@ -168,6 +168,12 @@ async function indexOpenZip(
       file: path,
     });
   }
+  if (end.disk !== 0 && end.disk !== 0xffff) {
+    throw new SpyglassError("UNSUPPORTED", "Split (multi-volume) zip archives are not supported", {
+      file: path,
+      hint: "Join the parts into one .zip first (zip -s 0 split.zip --out whole.zip)",
+    });
+  }
   let { entries, cdSize, cdOffset } = end;
   let cdEnd = end.eocdOffset;
   if (end.needsZip64) {
