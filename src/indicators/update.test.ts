@@ -103,6 +103,28 @@ describe("readIndicatorIndex", () => {
     );
   });
 
+  it("keeps download_url entries, rebasing only raw.githubusercontent.com ones", () => {
+    const text = [
+      "indicators:",
+      "  - type: download_url",
+      "    name: A",
+      "    download_url: https://example.org/iocs/a.stix2",
+      "  - name: B",
+      "    download_url: https://raw.githubusercontent.com/o/r/main/b.json",
+      "  - name: C",
+      "    download_url: https://example.org/other/a.stix2",
+    ].join("\n");
+    expect(readIndicatorIndex(text, { baseUrl: "http://127.0.0.1:9" })).toEqual([
+      { name: "A", url: "https://example.org/iocs/a.stix2", fileName: "example.org_iocs_a.stix2" },
+      {
+        name: "B",
+        url: "http://127.0.0.1:9/o/r/main/b.json",
+        fileName: "raw.githubusercontent.com_o_r_main_b.json",
+      },
+      { name: "C", url: "https://example.org/other/a.stix2", fileName: "example.org_other_a.stix2" },
+    ]);
+  });
+
   it("refuses unsafe or unusable entries", () => {
     const entry = (body: string) => `indicators:\n  - name: X\n${body}`;
     expect(() =>

@@ -102,11 +102,12 @@ export function readIndicatorIndex(text: string, options: { baseUrl?: string } =
       fileName = safeFileName(`${owner}_${repo}_${path}`);
     } else if (typeof entry.download_url === "string") {
       url = entry.download_url;
+      // Named by the URL as published, so a mirror (--base-url) keeps the same file names.
+      const parsed = safeUrl(url, name);
+      fileName = safeFileName(`${parsed.hostname}${parsed.pathname}`);
       if (options.baseUrl !== undefined && url.startsWith(`${GITHUB_RAW_BASE}/`)) {
         url = base + url.slice(GITHUB_RAW_BASE.length);
       }
-      const parsed = safeUrl(url, name);
-      fileName = safeFileName(`${parsed.hostname}${parsed.pathname}`);
     } else {
       throw new SpyglassError(
         "CORRUPT",
