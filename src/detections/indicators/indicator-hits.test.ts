@@ -194,6 +194,10 @@ describe("indicator hits", () => {
   });
 
   it("does nothing without indicators", () => {
-    expect(indicatorHitsDetection.run(contextOf([process("BackupAgent")])).findings).toEqual([]);
+    const result = indicatorHitsDetection.run(contextOf([process("BackupAgent")]));
+    expect(result.findings).toEqual([]);
+    expect(result.limitations).toEqual([
+      expect.objectContaining({ rule: "indicator/hits", important: false }),
+    ]);
   });
 });

@@ -189,7 +189,17 @@ export const indicatorHitsDetection = defineDetection({
   run(context) {
     const index = context.indicators;
     const findings: Finding[] = [];
-    if (index === undefined) return { findings, limitations: [] };
+    if (index === undefined)
+      return {
+        findings,
+        limitations: [
+          {
+            rule: "indicator/hits",
+            message: "No indicator lists were loaded, so nothing was compared with known spyware indicators.",
+            important: false,
+          },
+        ],
+      };
     const kept = new Map<string, { first: Finding; count: number; extra: number }>();
     for (const definition of ARTIFACTS) {
       for (const record of context.records(definition.id)) {
