@@ -92,6 +92,28 @@ describe("walkTar", () => {
     expect((await members(patched)).list[0]!.size).toBe(5);
   });
 
+  it("skips the data of GNU dumpdirs and the size of links", async () => {
+    const tar = buildTar([
+      { name: "dir/", type: "D", data: "Yfile\0\0" },
+      { name: "dir/file", data: "after" },
+    ]);
+    const link = buildTar([
+      { name: "l", type: "2", linkName: "x" },
+      { name: "next", data: "n" },
+    ]);
+    // A symlink header that claims a size must not swallow the next header.
+    link.write("00000000001\0", 124, "latin1");
+    link.write("        ", 148, "latin1");
+    let sum = 0;
+    for (const byte of link.subarray(0, 512)) sum += byte;
+    link.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    expect((await members(tar)).list.map((m) => [m.name, m.kind])).toEqual([
+      ["dir/", "directory"],
+      ["dir/file", "file"],
+    ]);
+    expect((await members(link)).list.map((m) => m.name)).toEqual(["l", "next"]);
+  });
+
   it("reads member bodies on demand and skips the rest", async () => {
     const tar = buildTar([
       { name: "one", data: "first" },

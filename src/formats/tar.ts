@@ -234,8 +234,9 @@ export async function* walkTar(
     longName = undefined;
     longLink = undefined;
     pax = new Map();
-    // Hard links, symlinks and directories carry no data whatever their size field says.
-    const stored = member.kind === "file" || member.kind === "other" ? dataSize : 0;
+    // Links and device nodes carry no data whatever their size field says; everything else
+    // (files, GNU dumpdirs, unknown types) is followed by `size` bytes.
+    const stored = "1234".includes(typeflag) || typeflag === "6" ? 0 : dataSize;
     let consumed = 0;
     yield {
       member,
