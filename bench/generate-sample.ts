@@ -4,10 +4,9 @@
  * node dist/bench/bench/generate-sample.js DIR [--profile clean] [--messages N] [--visits N]
  *   [--processes N] [--rows N] [--padding BYTES] [--password P --dpic N] [--dump DUMPDIR]
  */
-import { promises as fs } from "node:fs";
-import { dirname, join } from "node:path";
-import { writeSampleBackup } from "../src/generate/sample-device.js";
+import { writeDumpFolder } from "../src/generate/dump-writer.js";
 import type { SampleProfile } from "../src/generate/sample-device.js";
+import { writeSampleBackup } from "../src/generate/sample-device.js";
 import { openIosBackup } from "../src/readers/ios-backup/backup.js";
 
 const [dir, ...rest] = process.argv.slice(2);
@@ -16,7 +15,8 @@ const option = (name: string): string | undefined => {
   const i = rest.indexOf(`--${name}`);
   return i >= 0 ? rest[i + 1] : undefined;
 };
-const num = (name: string): number | undefined => (option(name) === undefined ? undefined : Number(option(name)));
+const num = (name: string): number | undefined =>
+  option(name) === undefined ? undefined : Number(option(name));
 const password = option("password");
 const started = Date.now();
 const size = {
@@ -30,25 +30,17 @@ const written = await writeSampleBackup(dir, {
   profile: (option("profile") ?? "clean") as SampleProfile,
   seed: option("seed") ?? "spyglass-bench",
   size,
-  ...(password === undefined ? {} : { encryption: { password, dpic: num("dpic") ?? 10_000_000, iter: 10_000 } }),
+  ...(password === undefined
+    ? {}
+    : { encryption: { password, dpic: num("dpic") ?? 10_000_000, iter: 10_000 } }),
 });
-console.log(`wrote ${dir}: ${written.rowCount} Manifest rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `wrote ${dir}: ${written.rowCount} Manifest rows in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
 
 const dump = option("dump");
 if (dump !== undefined) {
   // The same device as a file-system dump: every file at its device path, with its times.
   const backup = await openIosBackup(dir, password === undefined ? {} : { password: () => password });
-  let files = 0;
-  for (const entry of backup.entries()) {
-    const target = join(dump, entry.path.slice(1));
-    if (entry.kind === "directory") await fs.mkdir(target, { recursive: true });
-    else if (entry.kind === "file" && entry.present) {
-      await fs.mkdir(dirname(target), { recursive: true });
-      await fs.writeFile(target, await backup.read(entry));
-      files += 1;
-    } else continue;
-    const mtime = entry.modifiedAt === undefined ? undefined : new Date(entry.modifiedAt);
-    if (mtime !== undefined) await fs.utimes(target, mtime, mtime);
-  }
-  console.log(`wrote dump ${dump}: ${files} files`);
+  console.log(`wrote dump ${dump}: ${await writeDumpFolder(backup, dump)} files`);
 }
