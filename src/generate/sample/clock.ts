@@ -54,6 +54,7 @@ export function sampleClock(seed: string): SampleClock {
   return { setupAt, usageStart, usageEnd, quietAfter, earlyEpisodeAt, lateEpisodeAt, backupAt };
 }
 
+/** Durations in milliseconds. */
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = HOUR;
 export const DAY_MS = DAY;

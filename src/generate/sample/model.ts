@@ -34,12 +34,14 @@ export interface BaselineEntry {
   wwanOut: number;
 }
 
+/** One sms.db handle (the other party: phone number or Apple ID). */
 export interface HandleRow {
   id: string;
   service: "iMessage" | "SMS";
   country: string;
 }
 
+/** One sms.db message. */
 export interface MessageRow {
   guid: string;
   /** 1-based index into `handles`. */
@@ -60,6 +62,7 @@ export interface AttachmentFile {
   size: number;
 }
 
+/** One sms.db attachment row (the file may be gone). */
 export interface AttachmentRow {
   guid: string;
   createdAt: number;
@@ -75,11 +78,13 @@ export interface AttachmentRow {
   file?: AttachmentFile;
 }
 
+/** One Safari history_items row. */
 export interface HistoryItem {
   url: string;
   title: string;
 }
 
+/** One Safari history_visits row. */
 export interface HistoryVisit {
   /** Index into `historyItems`. */
   item: number;
@@ -97,6 +102,7 @@ export interface FileTimes {
   changed: number;
 }
 
+/** One client of locationd's clients.plist. */
 export interface LocationClient {
   bundleId?: string;
   bundlePath?: string;
@@ -106,6 +112,7 @@ export interface LocationClient {
   times: Record<string, number>;
 }
 
+/** One identity-services lookup (idstatuscache.plist). */
 export interface IdLookup {
   service: string;
   user: string;
@@ -113,6 +120,7 @@ export interface IdLookup {
   status: number;
 }
 
+/** One Calendar.sqlitedb item with its organizer and attendees. */
 export interface CalendarEvent {
   uuid: string;
   summary: string;
@@ -126,6 +134,7 @@ export interface CalendarEvent {
   hidden?: boolean;
 }
 
+/** One TCC.db access row (schema v3). */
 export interface TccRow {
   service: string;
   client: string;

@@ -217,7 +217,6 @@ function addProcesses(
   const last = schedule.place("net", within(random, clock.usageEnd - 40 * DAY_MS, clock.quietAfter));
   model.processes.push({
     name: "nehelper",
-    bundle: "com.apple.nehelper",
     firstAt: first,
     lastAt: last,
     live: [{ at: last, ...counters(random, 0.01) }],

@@ -52,10 +52,12 @@ export class SampleRandom {
     return min + this.int(max - min + 1);
   }
 
+  /** True with the given probability. */
   chance(probability: number): boolean {
     return this.next() < probability;
   }
 
+  /** One item of a non-empty list. */
   pick<T>(items: readonly T[]): T {
     const item = items[this.int(items.length)];
     if (item === undefined) throw new Error("pick from an empty list");

@@ -312,7 +312,6 @@ function plantTriangulation(model: SampleModel, random: SampleRandom, clock: Sam
   // Late episode, the newest events of the heuristic's timeline: WebContent traffic, IonosphereHarvest, ImageIO.
   model.processes.push({
     name: "com.apple.WebKit.WebContent",
-    bundle: "com.apple.WebKit.WebContent",
     firstAt: early + 100_000,
     lastAt: late + 60_000,
     live: [{ at: late + 60_000, wifiIn: 0, wifiOut: 0, wwanIn: 1_310_002, wwanOut: 91_447 }],
