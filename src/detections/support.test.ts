@@ -10,7 +10,7 @@ describe("evidence references", () => {
       "ios/sms",
       "/private/var/mobile/Library/SMS/sms.db",
       { rowId: 9, text: "body", links: [] },
-      "HomeDomain::Library/SMS/sms.db",
+      { origin: "HomeDomain::Library/SMS/sms.db" },
     );
     expect(evidenceOf(context, r, { field: "links" })).toEqual({
       kind: "ios-backup",

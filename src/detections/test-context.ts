@@ -6,8 +6,13 @@ import type { EvidenceKind, EvidenceSource } from "../readers/types.js";
 import type { DetectionContext } from "./define.js";
 
 /** A record of `artifact` read from `file`. */
-export function record<R>(artifact: string, file: string, data: R, origin = ""): ArtifactRecord<R> {
-  return { artifact, file, origin, data };
+export function record<R>(
+  artifact: string,
+  file: string,
+  data: R,
+  options: { origin?: string } = {},
+): ArtifactRecord<R> {
+  return { artifact, file, origin: options.origin ?? "", data };
 }
 
 /**

@@ -89,8 +89,7 @@ const CLASS_NAMES: Record<TraceClass, string> = {
 
 function episodeFinding(
   context: DetectionContext,
-  timeline: readonly TraceEvent[],
-  episode: Episode,
+  { timeline, episode }: { timeline: readonly TraceEvent[]; episode: Episode },
 ): Finding {
   const events = timeline.slice(episode.start, episode.end + 1);
   const first = events[0]!;
@@ -176,7 +175,7 @@ export const eventWindowDetection = defineDetection({
   run(context) {
     const timeline = traceTimeline(context);
     const findings = episodes(qualifyingWindows(timeline)).map((episode) =>
-      episodeFinding(context, timeline, episode),
+      episodeFinding(context, { timeline, episode }),
     );
     return { findings, limitations: limitations(context) };
   },
