@@ -302,6 +302,22 @@ describe("tar.gz dumps", () => {
     ).toBe(true);
   });
 
+  it("notes wanted files that do not fit the in-memory budget, and still reads them", async () => {
+    const tar = buildTar([
+      { name: `./${SMS}`, data: Buffer.alloc(5000, 1) },
+      { name: "./private/var/mobile/b.db", data: Buffer.alloc(5000, 2) },
+    ]);
+    const source = await open(await writeTemp("retain-budget.tgz", gzipSync(tar)), {
+      retain: () => true,
+      budget: { maxRetainedBytes: 6000 },
+    });
+    // Nothing is lost (the file is read by re-streaming), so this is a note rather than a BUDGET warning.
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "OTHER", count: 1 }));
+    expect((await source.read(source.get("/private/var/mobile/b.db")!)).equals(Buffer.alloc(5000, 2))).toBe(
+      true,
+    );
+  });
+
   it("serves concurrent and out-of-order reads of streamed members correctly", async () => {
     const specs: TarSpec[] = Array.from({ length: 12 }, (_, i) => ({
       name: `./private/var/mobile/f${i}`,

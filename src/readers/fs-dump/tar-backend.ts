@@ -199,13 +199,16 @@ export async function indexTar(
       if ("unsafe" in name || name.path === "") continue;
       votes.add(name.path);
       if (layout === undefined || (meter.entries & 0x3ff) === 0) layout = votes.result();
-      if (
-        member.kind === "file" &&
-        !member.sparse &&
-        member.size <= budget.maxFileBytes &&
-        retainedBytes + member.size <= budget.maxRetainedBytes &&
-        wanted(name.path, layout, options.retain)
-      ) {
+      if (member.kind === "file" && !member.sparse && wanted(name.path, layout, options.retain)) {
+        if (member.size > budget.maxFileBytes || retainedBytes + member.size > budget.maxRetainedBytes) {
+          warnings.count(
+            "OTHER",
+            (n) =>
+              `${n} wanted file(s) over the in-memory budget; they are read by decompressing the archive again`,
+            member.name,
+          );
+          continue;
+        }
         const data = await item.body();
         if (data.length === member.size) {
           backend.retained.set(member.dataOffset, data);
