@@ -224,7 +224,7 @@ export class IndicatorIndex {
   match(observed: ObservedValue): readonly IndicatorMatch[] {
     const { value } = observed;
     if (observed.kind === "domain") return this.matchDomain(value);
-    const out: IndicatorMatch[] = [];
+    const out = new MatchList();
     switch (observed.kind) {
       case "url":
         this.matchUrl(value, out);
@@ -233,7 +233,7 @@ export class IndicatorIndex {
         this.matchIp(value, out);
         break;
       case "email":
-        this.lookup(this.emails, normalizeEmail(value), "exact", out);
+        out.add(entriesOf(this.emails, normalizeEmail(value)), "exact");
         break;
       case "process":
         this.matchProcess(value, out);
@@ -242,33 +242,27 @@ export class IndicatorIndex {
         this.matchPath(value, out);
         break;
       case "file-name":
-        this.lookup(this.fileNames, value.trim(), "exact", out);
+        out.add(entriesOf(this.fileNames, value.trim()), "exact");
         break;
       case "app-id":
-        this.lookup(this.appIds, value.trim().toLowerCase(), "exact", out);
+        out.add(entriesOf(this.appIds, value.trim().toLowerCase()), "exact");
         break;
       case "profile-id":
-        this.lookup(this.profileIds, value.trim().toLowerCase(), "exact", out);
+        out.add(entriesOf(this.profileIds, value.trim().toLowerCase()), "exact");
         break;
       case "hash":
-        this.lookup(this.hashes, normalizeHash(value), "exact", out);
+        out.add(entriesOf(this.hashes, normalizeHash(value)), "exact");
         break;
       case "cert-sha1":
-        this.lookup(this.certSha1, normalizeHash(value), "exact", out);
+        out.add(entriesOf(this.certSha1, normalizeHash(value)), "exact");
         break;
     }
-    return out;
+    return out.list;
   }
 
   /** True when the value matches anything; the fast path for large scans. */
   matches(observed: ObservedValue): boolean {
     return this.match(observed).length > 0;
-  }
-
-  private lookup(map: Buckets, key: string | undefined, reason: MatchReason, out: IndicatorMatch[]): void {
-    if (key === undefined) return;
-    const entries = map.get(key);
-    if (entries !== undefined) for (const entry of entries) out.push(toMatch(entry, reason));
   }
 
   /** Domain matching; the returned array is shared and must not be changed. */
@@ -277,9 +271,9 @@ export class IndicatorIndex {
     if (last >= 48 && last <= 57 && (this.ips.size > 0 || this.cidrs.length > 0)) {
       const ip = parseIp(value);
       if (ip !== undefined) {
-        const out: IndicatorMatch[] = [];
+        const out = new MatchList();
         this.matchParsedIp(ip, out);
-        return out;
+        return out.list;
       }
     }
     // Most values are already normal; scanDomain says when one is not, and it is normalised first.
@@ -288,9 +282,9 @@ export class IndicatorIndex {
     if (found === undefined) {
       const normal = normalizeDomain(value);
       if (normal === undefined) {
-        const out: IndicatorMatch[] = [];
+        const out = new MatchList();
         if (value.includes(":") || /^\[?[\d.]+\]?$/.test(value.trim())) this.matchIp(value, out);
-        return out;
+        return out.list;
       }
       host = normal;
       if (parseIp(host) !== undefined) return this.matchDomain(host);
@@ -335,55 +329,57 @@ export class IndicatorIndex {
     return labelLength === 0 ? undefined : found;
   }
 
-  private matchIp(value: string, out: IndicatorMatch[]): void {
+  private matchIp(value: string, out: MatchList): void {
     const ip = parseIp(value);
     if (ip !== undefined) this.matchParsedIp(ip, out);
   }
 
-  private matchParsedIp(ip: ParsedIp, out: IndicatorMatch[]): void {
-    this.lookup(this.ips, ip.text, "exact", out);
-    for (const { cidr, entry } of this.cidrs) if (cidrContains(cidr, ip)) out.push(toMatch(entry, "cidr"));
+  private matchParsedIp(ip: ParsedIp, out: MatchList): void {
+    out.add(entriesOf(this.ips, ip.text), "exact");
+    for (const { cidr, entry } of this.cidrs)
+      if (cidrContains(cidr, ip)) out.list.push(toMatch(entry, "cidr"));
   }
 
-  private matchUrl(value: string, out: IndicatorMatch[]): void {
+  private matchUrl(value: string, out: MatchList): void {
     const url = normalizeUrl(value);
     if (url === undefined) return;
     if (url.protocol === "mailto:") {
-      this.lookup(this.emails, normalizeEmail(value), "exact", out);
+      out.add(entriesOf(this.emails, normalizeEmail(value)), "exact");
       return;
     }
-    this.lookup(this.urls, url.href, "exact", out);
+    out.add(entriesOf(this.urls, url.href), "exact");
     const host = url.hostname;
     if (host.startsWith("[")) this.matchIp(host, out);
-    else if (host !== "") out.push(...this.matchDomain(host));
+    else if (host !== "") out.list.push(...this.matchDomain(host));
   }
 
-  private matchProcess(value: string, out: IndicatorMatch[]): void {
+  private matchProcess(value: string, out: MatchList): void {
     const name = basename(value.trim());
-    this.lookup(this.processes, name, "exact", out);
-    if (name.length === PROCESS_NAME_LIMIT) this.lookup(this.truncatedProcesses, name, "truncated-name", out);
+    out.add(entriesOf(this.processes, name), "exact");
+    if (name.length === PROCESS_NAME_LIMIT)
+      out.add(entriesOf(this.truncatedProcesses, name), "truncated-name");
   }
 
-  private matchPath(value: string, out: IndicatorMatch[]): void {
+  private matchPath(value: string, out: MatchList): void {
     const path = normalizePath(value);
     if (path === undefined) return;
     const p = path.path;
     if (path.absolute) {
-      this.lookup(this.paths, p, "exact", out);
+      out.add(entriesOf(this.paths, p), "exact");
       for (let slash = p.lastIndexOf("/"); slash > 0; slash = p.lastIndexOf("/", slash - 1)) {
-        this.lookup(this.paths, p.slice(0, slash), "prefix", out);
+        out.add(entriesOf(this.paths, p.slice(0, slash)), "prefix");
       }
     }
     for (const relative of this.relativePaths) {
       const suffix = relative.path;
       const bounded = p === suffix || p.endsWith(`/${suffix}`);
-      if (bounded) out.push(toMatch(relative.entry, "suffix"));
+      if (bounded) out.list.push(toMatch(relative.entry, "suffix"));
       else if (p.startsWith(`${suffix}/`) || p.includes(`/${suffix}/`))
-        out.push(toMatch(relative.entry, "prefix"));
+        out.list.push(toMatch(relative.entry, "prefix"));
     }
     const name = basename(p);
-    this.lookup(this.fileNames, name, "basename", out);
-    this.lookup(this.processes, name, "process-basename", out);
+    out.add(entriesOf(this.fileNames, name), "basename");
+    out.add(entriesOf(this.processes, name), "process-basename");
   }
 }
 
@@ -398,6 +394,19 @@ function toMatch(entry: IndicatorEntry, reason: MatchReason): IndicatorMatch {
 }
 
 const NO_MATCHES: readonly IndicatorMatch[] = Object.freeze([]);
+
+/** The matches of one lookup, collected from several tables. */
+class MatchList {
+  readonly list: IndicatorMatch[] = [];
+
+  add(entries: readonly IndicatorEntry[] | undefined, reason: MatchReason): void {
+    if (entries !== undefined) for (const entry of entries) this.list.push(toMatch(entry, reason));
+  }
+}
+
+function entriesOf(map: Buckets, key: string | undefined): IndicatorEntry[] | undefined {
+  return key === undefined ? undefined : map.get(key);
+}
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 16777619;

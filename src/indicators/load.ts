@@ -76,7 +76,7 @@ export async function loadIndicators(options: LoadIndicatorsOptions = {}): Promi
   const candidates: Candidate[] = [];
 
   for (const path of options.paths ?? []) {
-    const found = await findIndicatorFiles(path, "option", budget, warnings);
+    const found = await findIndicatorFiles(path, { origin: "option", budget, warnings });
     if (found === undefined) {
       throw new SpyglassError("NOT_FOUND", `indicator path not found: ${path}`, {
         hint: "Pass an existing file or folder to --iocs",
@@ -88,19 +88,20 @@ export async function loadIndicators(options: LoadIndicatorsOptions = {}): Promi
   }
   const env = options.env;
   for (const path of (env?.SPYGLASS_IOCS ?? "").split(delimiter).filter((p) => p !== "")) {
-    const found = await findIndicatorFiles(path, "env", budget, warnings);
+    const found = await findIndicatorFiles(path, { origin: "env", budget, warnings });
     if (found === undefined)
       warnings.push({ code: "SKIPPED", message: "SPYGLASS_IOCS names a missing path", file: path });
     else candidates.push(...found);
   }
   if (env !== undefined && options.userData !== false) {
     candidates.push(
-      ...((await findIndicatorFiles(userIndicatorsDir(env), "user-data", budget, warnings)) ?? []),
+      ...((await findIndicatorFiles(userIndicatorsDir(env), { origin: "user-data", budget, warnings })) ??
+        []),
     );
   }
   if (options.bundled !== false) {
     const dir = options.bundledDir ?? BUNDLED_INDICATORS_DIR;
-    const found = await findIndicatorFiles(dir, "bundled", budget, warnings);
+    const found = await findIndicatorFiles(dir, { origin: "bundled", budget, warnings });
     if (found === undefined)
       warnings.push({ code: "SKIPPED", message: "bundled indicator pack not found", file: dir });
     else candidates.push(...found);
@@ -124,17 +125,21 @@ export async function loadIndicators(options: LoadIndicatorsOptions = {}): Promi
     }
     loadedHashes.set(loaded.sha256, candidate.path);
     warnings.push(...loaded.parsed.warnings);
-    sets.push(addToIndex(index, candidate, loaded, warnings));
+    sets.push(addToIndex(index, { candidate, loaded, warnings }));
   }
   return { index, sets, warnings };
 }
 
+/** Adds a decoded file to the index and describes it; values the index refuses become warnings. */
 function addToIndex(
   index: IndicatorIndex,
-  candidate: Candidate,
-  loaded: { parsed: ParsedIndicatorFile; sha256: string; format: IndicatorFormat },
-  warnings: Warning[],
+  file: {
+    candidate: Candidate;
+    loaded: { parsed: ParsedIndicatorFile; sha256: string; format: IndicatorFormat };
+    warnings: Warning[];
+  },
 ): IndicatorSetInfo {
+  const { candidate, loaded, warnings } = file;
   const perCollection = new Map<string, IndicatorCounts>(loaded.parsed.collections.map((c) => [c, {}]));
   const counts: IndicatorCounts = {};
   let total = 0;
@@ -182,10 +187,9 @@ function addToIndex(
 /** Indicator files under a path (the path itself when it is a file); undefined when it does not exist. */
 async function findIndicatorFiles(
   root: string,
-  origin: IndicatorOrigin,
-  budget: LoadBudget,
-  warnings: Warning[],
+  options: { origin: IndicatorOrigin; budget: LoadBudget; warnings: Warning[] },
 ): Promise<Candidate[] | undefined> {
+  const { origin, budget, warnings } = options;
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(root);

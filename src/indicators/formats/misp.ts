@@ -78,7 +78,9 @@ export function parseMisp(
         continue;
       }
       const id = typeof attribute.uuid === "string" ? attribute.uuid : undefined;
-      if (!addAttribute(out, attribute.type, attribute.value, name, id)) {
+      if (
+        !addAttribute(out, { type: attribute.type, value: attribute.value, where: { collection: name, id } })
+      ) {
         unsupported.set(attribute.type, (unsupported.get(attribute.type) ?? 0) + 1);
       }
     }
@@ -90,13 +92,12 @@ export function parseMisp(
   return out.result;
 }
 
+/** Adds one attribute's indicators; false when its type is not one we use. */
 function addAttribute(
   out: EntryCollector,
-  type: string,
-  value: string,
-  collection: string,
-  id?: string,
+  attribute: { type: string; value: string; where: { collection: string; id: string | undefined } },
 ): boolean {
+  const { type, value, where } = attribute;
   const ip = (text: string): IndicatorType => (text.includes(":") ? "ipv6-addr" : "ipv4-addr");
   const simple = SIMPLE[type];
   if (simple !== undefined) {
@@ -106,28 +107,28 @@ function addAttribute(
         : simple === "file:name" && value.includes("/")
           ? "file:path"
           : simple;
-    out.add(resolved, value, collection, id);
+    out.add(resolved, value, where);
     return true;
   }
   const [left = "", right = ""] = value.split("|");
   switch (type) {
     case "domain|ip":
-      out.add("domain-name", left, collection, id);
-      out.add(ip(right), right, collection, id);
+      out.add("domain-name", left, where);
+      out.add(ip(right), right, where);
       return true;
     case "hostname|port":
-      out.add("domain-name", left, collection, id);
+      out.add("domain-name", left, where);
       return true;
     case "ip-dst|port":
     case "ip-src|port":
-      out.add(ip(left), left, collection, id);
+      out.add(ip(left), left, where);
       return true;
     case "filename|md5":
     case "filename|sha1":
     case "filename|sha256": {
       const digest = type.slice(9) as "md5" | "sha1" | "sha256";
-      out.add(left.includes("/") ? "file:path" : "file:name", left, collection, id);
-      out.add(`file:hashes.${digest}`, right, collection, id);
+      out.add(left.includes("/") ? "file:path" : "file:name", left, where);
+      out.add(`file:hashes.${digest}`, right, where);
       return true;
     }
   }

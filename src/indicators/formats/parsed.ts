@@ -48,7 +48,8 @@ export class EntryCollector {
     return name;
   }
 
-  add(type: IndicatorType, rawValue: string, collection: string, id?: string): void {
+  add(type: IndicatorType, rawValue: string, where: { collection: string; id?: string | undefined }): void {
+    const { collection, id } = where;
     const value = rawValue.trim();
     if (value === "") return;
     const key = `${collection}\0${type}\0${CASE_INSENSITIVE.has(type) ? value.toLowerCase() : value}`;

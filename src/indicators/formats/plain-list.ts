@@ -57,7 +57,7 @@ export function parsePlainList(
       });
       return;
     }
-    out.add(type, line, options.collection);
+    out.add(type, line, { collection: options.collection });
   });
   out.collection(options.collection);
   return out.result;

@@ -144,7 +144,7 @@ export function parseStixBundle(
         out.warn({ code: "BAD_INDICATOR", message: `${id}: object path ${path} is not supported` });
         continue;
       }
-      out.add(type, value, collection, id);
+      out.add(type, value, { collection, id });
     }
   }
   return out.result;

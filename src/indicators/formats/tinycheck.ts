@@ -54,7 +54,7 @@ export function parseTinyCheck(
       out.warn({ code: "BAD_INDICATOR", message: `entry ${i}: unknown type "${ioc.type.slice(0, 40)}"` });
       return;
     }
-    out.add(type, ioc.value, collection);
+    out.add(type, ioc.value, { collection });
   });
   if (snort > 0) {
     out.warn({
