@@ -6,7 +6,7 @@
 import type { ArtifactDefinition, ArtifactRecord } from "../../artifacts/define.js";
 import { ARTIFACTS } from "../../artifacts/registry.js";
 import type { IndicatorMatch, IndicatorType, MatchReason } from "../../indicators/types.js";
-import type { Finding, FindingLevel } from "../../model/finding.js";
+import { FINDING_LEVELS, type Finding, type FindingLevel } from "../../model/finding.js";
 import type { Observable, ObservableKind } from "../../model/observable.js";
 import { type DetectionContext, defineDetection } from "../define.js";
 import { earliest, evidenceOf, lowerLevel } from "../support.js";
@@ -136,18 +136,29 @@ function shorten(value: string): string {
   return value.length > 120 ? `${value.slice(0, 117)}...` : value;
 }
 
+/** Every way one record matched one indicator; the strongest decides the finding. */
 interface Hit {
   record: ArtifactRecord;
   definition: ArtifactDefinition;
-  match: IndicatorMatch;
-  observables: Observable[];
+  matches: { observable: Observable; match: IndicatorMatch }[];
+}
+
+/** The strongest of a hit's matches: highest level, then exact before heuristic. */
+function strongest(hit: Hit): { observable: Observable; match: IndicatorMatch } {
+  const rank = (m: Hit["matches"][number]): number => {
+    const grade = gradeHit(hit.record.artifact, m.observable.kind, m.match.reason);
+    return (
+      FINDING_LEVELS.length - FINDING_LEVELS.indexOf(grade.level) + (grade.certainty === "exact" ? 0.5 : 0)
+    );
+  };
+  return hit.matches.reduce((best, m) => (rank(m) > rank(best) ? m : best));
 }
 
 function hitFinding(context: DetectionContext, hit: Hit): Finding {
-  const { match, definition, record } = hit;
-  const first = hit.observables[0]!;
+  const { definition, record } = hit;
+  const { observable: first, match } = strongest(hit);
   const { level, certainty } = gradeHit(record.artifact, first.kind, match.reason);
-  const fields = [...new Set(hit.observables.map((o) => o.field))];
+  const fields = [...new Set(hit.matches.map((m) => m.observable.field))];
   const finding: Finding = {
     rule: ruleOf(match.type),
     level,
@@ -208,12 +219,12 @@ export const indicatorHitsDetection = defineDetection({
           for (const match of index.match(observable)) {
             const key = `${match.type}\0${match.indicator}\0${match.collection}\0${match.source}`;
             const hit = hits.get(key);
-            if (hit === undefined) hits.set(key, { record, definition, match, observables: [observable] });
-            else hit.observables.push(observable);
+            if (hit === undefined) hits.set(key, { record, definition, matches: [{ observable, match }] });
+            else hit.matches.push({ observable, match });
           }
         }
         for (const [key, hit] of hits) {
-          const capKey = `${ruleOf(hit.match.type)}\0${key}`;
+          const capKey = `${ruleOf(hit.matches[0]!.match.type)}\0${key}`;
           const seen = kept.get(capKey);
           if (seen !== undefined && seen.count >= MAX_FINDINGS_PER_INDICATOR) {
             seen.extra += 1;
