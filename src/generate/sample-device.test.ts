@@ -601,6 +601,32 @@ describe("sample devices: detections end to end", () => {
     }
   });
 
+  it("fires the named heuristics of each profile, and only where planted", async () => {
+    const expected: Array<[SampleDeviceOptions["profile"], string[]]> = [
+      ["pegasus", ["mvt/idstatuscache-nul-bytes", "mvt/tmp-attachment"]],
+      ["quadream", ["mvt/quadream-calendar"]],
+      [
+        "mvt-heuristics",
+        [
+          "mvt/threat-notification",
+          "mvt/safari-http-redirect",
+          "mvt/app-not-from-store",
+          "mvt/notification-profile",
+          "mvt/lockdown-mode",
+        ],
+      ],
+    ];
+    const cleanRules = new Set(detect(await clean(), undefined).map((f) => f.rule));
+    for (const [profile, rules] of expected) {
+      const key = profile === "mvt-heuristics" ? "mvt" : profile;
+      const found = new Set(detect(await scan(key, { profile, seed: SEED }), undefined).map((f) => f.rule));
+      for (const rule of rules) {
+        expect(found.has(rule), `${profile}: ${rule}`).toBe(true);
+        if (rule !== "mvt/lockdown-mode") expect(cleanRules.has(rule), `clean: ${rule}`).toBe(false);
+      }
+    }
+  });
+
   it("refuses an unknown profile", () => {
     expect(() => sampleDevice({ profile: "nso" as SampleDeviceOptions["profile"], seed: SEED })).toThrow(
       /Unknown sample profile/,
