@@ -47,6 +47,18 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return 0;
   }
   const found = findCommand(words);
+  const group = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === words[0]);
+  if (found === undefined && group.length > 0) {
+    const list = `${group.map((c) => `  spyglass ${c.path.join(" ").padEnd(24)} ${c.summary}`).join("\n")}\n`;
+    if (words.length === 1 || words[1] === "--help" || words[1] === "-h") {
+      io.stdout.write(list);
+      return 0;
+    }
+    io.stderr.write(
+      `spyglass: unknown command "${words.slice(0, 2).join(" ")}"; the ${words[0]} commands are:\n${list}`,
+    );
+    return 1;
+  }
   if (found === undefined) {
     io.stderr.write(
       `spyglass: unknown command "${words.join(" ")}". Run \`spyglass --help\` for the list.\n`,

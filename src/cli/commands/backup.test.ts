@@ -149,3 +149,14 @@ describe("spyglass backup", () => {
     expect(help.stdout).toMatch(/hashes.json/);
   });
 });
+
+describe("command groups", () => {
+  it("`spyglass backup` lists its commands; an unknown one is an error that lists them", async () => {
+    const list = await runCli(["backup"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/spyglass backup decrypt/);
+    const unknown = await runCli(["backup", "explode"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command "backup explode".*\n.*spyglass backup info/);
+  });
+});
