@@ -138,11 +138,17 @@ function emptiedFolder(
   avoid: Set<string>,
 ): { xx: string; yy: string } {
   const outer = [...model.attachmentDirs.keys()].filter((k) => !k.includes("/") && !avoid.has(k)).sort();
-  const xx = outer.length > 0 ? (outer[random.int(outer.length)] ?? "5e") : random.hex(2);
-  for (;;) {
-    const yy = random.hex(2);
-    if (!model.attachmentDirs.has(`${xx}/${yy}`)) return { xx, yy };
+  const candidates = outer.length > 0 ? outer : [random.hex(2)];
+  const start = random.int(candidates.length);
+  for (let i = 0; i < candidates.length; i += 1) {
+    const xx = candidates[(start + i) % candidates.length] ?? "5e";
+    const first = random.int(256);
+    for (let j = 0; j < 256; j += 1) {
+      const yy = ((first + j) % 256).toString(16).padStart(2, "0");
+      if (!model.attachmentDirs.has(`${xx}/${yy}`)) return { xx, yy };
+    }
   }
+  throw new Error("every SMS attachment folder is taken");
 }
 
 /** Marks `xx/yy` as created at `createdAt` and emptied at `emptiedAt` (M and C of both folders move). */
