@@ -67,14 +67,15 @@ export class FolderBackend implements DumpBackend<FolderLocator> {
   async close(): Promise<void> {}
 }
 
-/** Walks the folder (breadth first, lstat only) and lists every member under it. */
+/** Walks the folder from `start` (breadth first, lstat only) and lists every member under it. */
 export async function indexFolder(
   root: string,
-  options: { budget: FsDumpBudget; warnings: WarningList },
+  options: { budget: FsDumpBudget; warnings: WarningList; start?: string },
 ): Promise<{ members: RawMember<FolderLocator>[]; backend: FolderBackend }> {
   const members: RawMember<FolderLocator>[] = [];
   const meter = new IndexMeter(options.budget);
-  const queue: string[] = [""];
+  // Names stay relative to `root` (so origins show the prefix folder); the walk starts at `start`.
+  const queue: string[] = [options.start ?? ""];
   const describe = async (name: string): Promise<RawMember<FolderLocator> | undefined> => {
     const hostPath = join(root, ...name.split("/"));
     const stat = await lstat(hostPath).catch(() => undefined);

@@ -540,6 +540,8 @@ describe("folder dumps", () => {
     await writeFile(join(dump, SMS), "sms bytes");
     await utimes(join(dump, SMS), 1_600_000_000, 1_600_000_000);
     await writeFile(join(root, "secret.txt"), "outside");
+    await mkdir(join(root, "reports"), { recursive: true });
+    await writeFile(join(root, "reports/summary.txt"), "a tool's report beside the dump");
     await symlink("/etc/passwd", join(dump, "private/var/mobile/abs"));
     await symlink("../../../../../secret.txt", join(dump, "private/var/mobile/escape"));
     await symlink("Library/SMS/sms.db", join(dump, "private/var/mobile/inside"));
@@ -557,6 +559,8 @@ describe("folder dumps", () => {
     });
     expect((await source.read(sms)).toString()).toBe("sms bytes");
     expect((await source.read(source.get("/private/var/mobile/inside")!)).toString()).toBe("sms bytes");
+    // The sibling folder is not walked at all (no "outside the dump root" warning for it).
+    expect(source.warnings.filter((w) => w.code === "SKIPPED")).toEqual([]);
     expect(source.get("/private/var/mobile/escape")).toBeUndefined();
     expect(source.warnings).toContainEqual(expect.objectContaining({ code: "UNSAFE_PATH" }));
     for (const link of ["/private/var/mobile/abs", "/private/var/mobile/host-abs"]) {

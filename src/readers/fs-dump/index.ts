@@ -114,7 +114,9 @@ async function openIndexed(
   const sourceOptions = { warnings, budget };
   try {
     if (format === "folder") {
-      const { members, backend } = await indexFolder(path, sourceOptions);
+      // Walk only the folder that holds the tree, not siblings such as a tool's report folder.
+      const start = (await findFolderRoot(path)) ?? "";
+      const { members, backend } = await indexFolder(path, { ...sourceOptions, start });
       return buildDumpSource(path, members, backend, sourceOptions).source;
     }
     if (format === "zip") {
@@ -165,7 +167,7 @@ export async function detectFsDump(path: string): Promise<boolean> {
   const format = await sniffDumpFormat(path).catch(() => undefined);
   if (format === undefined) return false;
   try {
-    if (format === "folder") return await folderLooksLikeDump(path);
+    if (format === "folder") return (await findFolderRoot(path)) !== undefined;
     const votes = new LayoutVotes();
     const names = format === "zip" ? zipNames(path) : tarNames(path, format === "tar.gz");
     let seen = 0;
@@ -189,23 +191,31 @@ async function isDir(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-async function folderLooksLikeDump(path: string): Promise<boolean> {
+/**
+ * The folder (relative to `path`: "" or one child's name) that holds the dump's tree, judged from
+ * the top two levels only, or undefined when neither looks like an iOS file system.
+ */
+async function findFolderRoot(path: string): Promise<string | undefined> {
   const check = async (dir: string): Promise<boolean> => {
     if (await isDir(join(dir, "private", "var"))) return true;
     const votes = new LayoutVotes();
     for (const child of await readdir(dir).catch(() => [] as string[])) {
       votes.add(child);
-      if (child === "var")
-        for (const grandchild of await readdir(join(dir, child)).catch(() => [] as string[]))
-          votes.add(`var/${grandchild}`);
+      if (child !== "var") continue;
+      for (const grandchild of await readdir(join(dir, child)).catch(() => [] as string[])) {
+        votes.add(`var/${grandchild}`);
+      }
     }
     return votes.result() !== undefined;
   };
-  if (await check(path)) return true;
-  const children = await readdir(path, { withFileTypes: true });
+  if (await check(path)) return "";
+  const children = await readdir(path, { withFileTypes: true }).catch(() => []);
   const folders = children.filter((child) => child.isDirectory());
-  for (const folder of folders.slice(0, 16)) if (await check(join(path, folder.name))) return true;
-  return false;
+  const roots: string[] = [];
+  for (const folder of folders.slice(0, 16))
+    if (await check(join(path, folder.name))) roots.push(folder.name);
+  // Several candidates: walk them all and let the member count decide (see layout.ts).
+  return roots.length <= 1 ? roots[0] : "";
 }
 
 /** Decompressed bytes `detectFsDump` reads from a .tar.gz: a huge first member must not stall the check. */
