@@ -84,10 +84,11 @@ export async function backupKeyOptions(
 export function promptHidden(io: CommandIo, question: string): Promise<string | undefined> {
   const stdin = io.stdin as NodeJS.ReadStream;
   return new Promise((resolve) => {
-    io.stderr.write(question);
     let answer = "";
     const wasRaw = stdin.isRaw;
+    // Echo goes off before the question appears, so nothing typed (or pasted) early is shown.
     stdin.setRawMode?.(true);
+    io.stderr.write(question);
     stdin.resume();
     stdin.setEncoding("utf8");
     const onData = (chunk: string): void => {
