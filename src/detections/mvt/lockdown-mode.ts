@@ -14,6 +14,12 @@ export const lockdownModeDetection = defineDetection({
     const findings: Finding[] = [];
     for (const r of context.records<GlobalPreferenceRecord>("ios/global-preferences")) {
       if (r.data.key !== "LDMGlobalEnabled" || r.data.enabled === undefined) continue;
+      // A setting, not an event: the heuristic's input is the stored value itself.
+      const heuristic = {
+        name: "Lockdown Mode setting",
+        events: [],
+        parameters: { LDMGlobalEnabled: r.data.enabled },
+      };
       findings.push(
         r.data.enabled
           ? {
@@ -23,6 +29,7 @@ export const lockdownModeDetection = defineDetection({
               summary:
                 "Lockdown Mode is on, which blocks most of the ways mercenary spyware breaks into iPhones.",
               evidence: [evidenceOf(context, r, { field: "LDMGlobalEnabled" })],
+              heuristic,
             }
           : {
               rule: RULE,
@@ -30,6 +37,7 @@ export const lockdownModeDetection = defineDetection({
               certainty: "heuristic",
               summary: "Lockdown Mode is off; people at risk of targeted spyware are advised to turn it on.",
               evidence: [evidenceOf(context, r, { field: "LDMGlobalEnabled" })],
+              heuristic,
               notes: [
                 "Only the stored setting is read: when the key is absent, no finding is made either way.",
               ],
