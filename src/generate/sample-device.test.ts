@@ -6,6 +6,7 @@ import type { ArtifactRecord, ArtifactStatus } from "../artifacts/define.js";
 import type { ApplicationRecord } from "../artifacts/ios/applications.js";
 import type { CalendarRecord } from "../artifacts/ios/calendar.js";
 import type { ConfigurationProfileRecord } from "../artifacts/ios/configuration-profiles.js";
+import type { ContactRecord } from "../artifacts/ios/contacts.js";
 import type { DataUsageRecord } from "../artifacts/ios/datausage.js";
 import type { FileListingRecord } from "../artifacts/ios/file-listing.js";
 import type { GlobalPreferenceRecord } from "../artifacts/ios/global-preferences.js";
@@ -105,6 +106,9 @@ const KEY_ARTIFACTS = [
   "ios/calendar",
   "ios/tcc",
   "ios/file-listing",
+  "ios/contacts",
+  "ios/applications",
+  "ios/global-preferences",
 ];
 
 function expectParsedCleanly(result: Scan): void {
@@ -216,6 +220,12 @@ describe("sample devices: clean twin and Triangulation", () => {
     const apps = recordsOf<ApplicationRecord>(c, "ios/applications");
     expect(apps.length).toBeGreaterThanOrEqual(10);
     for (const app of apps) expect(app.sourceApp, app.bundleId).toBe("com.apple.AppStore");
+    const handles = new Set(recordsOf<SmsRecord>(c, "ios/sms").map((m) => m.handle));
+    const contacts = recordsOf<ContactRecord>(c, "ios/contacts");
+    expect(contacts.length).toBeGreaterThan(5);
+    for (const contact of contacts) {
+      for (const v of contact.values) expect(handles.has(v.value), v.value).toBe(true);
+    }
     const lockdown = recordsOf<GlobalPreferenceRecord>(c, "ios/global-preferences");
     expect(lockdown.find((r) => r.key === "LDMGlobalEnabled")?.enabled).toBe(false);
   });

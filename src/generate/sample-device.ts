@@ -16,6 +16,7 @@ import {
 } from "./backup-writer.js";
 import { MINUTE_MS, type SampleClock, sampleClock } from "./sample/clock.js";
 import {
+  buildAddressBookDb,
   buildCalendarDb,
   buildDataUsage,
   buildHistoryDb,
@@ -26,6 +27,7 @@ import type { SampleModel } from "./sample/model.js";
 import { buildNoise, type NoiseSize } from "./sample/noise.js";
 import { planPadding } from "./sample/padding.js";
 import {
+  ADDRESS_BOOK,
   CALENDAR,
   DATA_USAGE,
   GLOBAL_PREFERENCES,
@@ -259,6 +261,16 @@ function deviceEntries(model: SampleModel, clock: SampleClock, seed: string): Ba
       birth: clock.setupAt,
       modified: last(
         model.calendar.map((e) => e.modifiedAt),
+        clock.setupAt,
+      ),
+      protectionClass: 3,
+    },
+    {
+      ...ADDRESS_BOOK,
+      data: () => buildAddressBookDb(model),
+      birth: clock.setupAt,
+      modified: last(
+        model.contacts.map((c) => c.modifiedAt),
         clock.setupAt,
       ),
       protectionClass: 3,

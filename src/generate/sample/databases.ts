@@ -347,3 +347,43 @@ export function buildTccDb(model: SampleModel): Buffer {
       row.run(r.service, r.client, r.clientType, r.authValue, r.authReason, Math.floor(r.at / 1000));
   });
 }
+
+const ADDRESS_BOOK_SCHEMA = `
+CREATE TABLE ABPerson (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, First TEXT, Last TEXT, Middle TEXT, Organization TEXT,
+  Note TEXT, Kind INTEGER, CreationDate INTEGER, ModificationDate INTEGER);
+CREATE TABLE ABMultiValue (UID INTEGER PRIMARY KEY, record_id INTEGER, property INTEGER, identifier INTEGER,
+  label INTEGER, value TEXT, guid TEXT);
+`;
+
+/** AddressBook.sqlitedb: ABPerson and ABMultiValue (property 3 phone, 4 e-mail), dates in Cocoa seconds. */
+export function buildAddressBookDb(model: SampleModel): Buffer {
+  return build(ADDRESS_BOOK_SCHEMA, (db) => {
+    const person = db.prepare(
+      "INSERT INTO ABPerson (ROWID, First, Last, Organization, Kind, CreationDate, ModificationDate) VALUES (?, ?, ?, ?, 0, ?, ?)",
+    );
+    const value = db.prepare(
+      "INSERT INTO ABMultiValue (UID, record_id, property, identifier, label, value, guid) VALUES (?, ?, ?, 0, 1, ?, ?)",
+    );
+    let uid = 0;
+    model.contacts.forEach((c, i) => {
+      person.run(
+        i + 1,
+        c.first,
+        c.last,
+        c.organization ?? null,
+        Math.floor(cocoaSeconds(c.createdAt)),
+        Math.floor(cocoaSeconds(c.modifiedAt)),
+      );
+      for (const v of c.values) {
+        uid += 1;
+        value.run(
+          uid,
+          i + 1,
+          v.property,
+          v.value,
+          `0B8F0B2E-0000-4000-8000-${String(uid).padStart(12, "0")}`,
+        );
+      }
+    });
+  });
+}

@@ -144,11 +144,22 @@ export interface TccRow {
   at: number;
 }
 
+/** One address-book person with phone numbers (property 3) and e-mails (property 4). */
+export interface ContactRow {
+  first: string;
+  last: string;
+  organization?: string;
+  values: Array<{ property: 3 | 4; value: string }>;
+  createdAt: number;
+  modifiedAt: number;
+}
+
 /** Everything a sample device is built from. */
 export interface SampleModel {
   processes: ProcessRow[];
   baseline: Map<string, BaselineEntry>;
   handles: HandleRow[];
+  contacts: ContactRow[];
   messages: MessageRow[];
   attachments: AttachmentRow[];
   /** Times of the SMS attachment folders `xx` and `xx/yy` (relative to Library/SMS/Attachments). */

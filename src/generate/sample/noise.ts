@@ -62,6 +62,7 @@ export function buildNoise(seed: string, clock: SampleClock, size: NoiseSize): S
     processes: [],
     baseline: new Map(),
     handles: [],
+    contacts: [],
     messages: [],
     attachments: [],
     attachmentDirs: new Map(),
@@ -89,6 +90,7 @@ export function buildNoise(seed: string, clock: SampleClock, size: NoiseSize): S
   addMessages(model, seed, clock, size, schedule);
   addBaseline(model, seed, clock);
   addHistory(model, seed, clock, size.safariVisits);
+  addContacts(model, seed, clock);
   addIdLookups(model, seed, clock);
   addCalendar(model, seed, clock, size.calendarEvents);
   addAppsAndPermissions(model, seed, clock);
@@ -448,6 +450,23 @@ function addHistory(model: SampleModel, seed: string, clock: SampleClock, count:
       moved.redirectDestination = newIndex.get(visit.redirectDestination) ?? 0;
     model.historyVisits.push(moved);
   }
+}
+
+function addContacts(model: SampleModel, seed: string, clock: SampleClock): void {
+  const random = new SampleRandom(seed, "contacts");
+  model.handles.forEach((handle, i) => {
+    // Most people who write are in the address book; a few (deliveries, one-off numbers) are not.
+    if (random.chance(0.15)) return;
+    const createdAt = within(random, clock.setupAt - 900 * DAY_MS, clock.usageEnd);
+    model.contacts.push({
+      first: FIRST_NAMES[i % FIRST_NAMES.length] ?? "Sam",
+      last: SURNAMES[(i * 7) % SURNAMES.length] ?? "Lee",
+      ...(random.chance(0.2) ? { organization: "Example Ltd" } : {}),
+      values: [{ property: handle.id.includes("@") ? 4 : 3, value: handle.id }],
+      createdAt,
+      modifiedAt: createdAt + random.int(30 * DAY_MS),
+    });
+  });
 }
 
 function addIdLookups(model: SampleModel, seed: string, clock: SampleClock): void {

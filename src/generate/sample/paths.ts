@@ -36,6 +36,11 @@ export const CALENDAR: BackupPath = {
   domain: "HomeDomain",
   relativePath: "Library/Calendar/Calendar.sqlitedb",
 };
+/** /private/var/mobile/Library/AddressBook/AddressBook.sqlitedb */
+export const ADDRESS_BOOK: BackupPath = {
+  domain: "HomeDomain",
+  relativePath: "Library/AddressBook/AddressBook.sqlitedb",
+};
 /** /private/var/mobile/Library/TCC/TCC.db */
 export const TCC: BackupPath = { domain: "HomeDomain", relativePath: "Library/TCC/TCC.db" };
 /** /private/var/mobile/Library/Preferences/.GlobalPreferences.plist */
