@@ -2,7 +2,7 @@
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { SpyglassError } from "../errors.js";
-import { detectFsDump, openFsDump } from "./fs-dump/index.js";
+import { detectFsDump, openFsDump, sniffDumpFormat } from "./fs-dump/index.js";
 import { type BackupKeyOptions, openIosBackup } from "./ios-backup/backup.js";
 import type { EvidenceKind, EvidenceSource } from "./types.js";
 
@@ -36,6 +36,8 @@ export async function openEvidence(path: string, keys: BackupKeyOptions = {}): P
   const kind = await detectEvidenceKind(path);
   if (kind === "ios-backup") return openIosBackup(path, keys);
   if (kind === "fs-dump") return openFsDump(path);
+  // Archives in a format we do not read (bzip2, xz, zstd, 7-Zip) get their own hint from here.
+  await sniffDumpFormat(path);
   throw new SpyglassError("UNSUPPORTED", `Not evidence Spyglass can read: ${path}`, {
     hint: "Give an iOS backup folder (with Manifest.plist), or a file-system dump (folder, .tar, .tar.gz or .zip holding private/var)",
   });
