@@ -13,4 +13,6 @@ const code = await main(process.argv.slice(2), {
   debug: false,
 });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-process.stderr.write(`BENCH ${JSON.stringify({ seconds, exit: code, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+process.stderr.write(
+  `BENCH ${JSON.stringify({ seconds, exit: code, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+);

@@ -33,14 +33,26 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function node(script: string, argv: string[], env: NodeJS.ProcessEnv = {}): { seconds: number; exit: number; maxRssMB: number } {
-  const result = spawnSync(process.execPath, [join(here, script), ...argv], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 30 });
+function node(
+  script: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): { seconds: number; exit: number; maxRssMB: number } {
+  const result = spawnSync(process.execPath, [join(here, script), ...argv], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
   const line = result.stderr.split("\n").find((l) => l.startsWith("BENCH "));
-  if (line === undefined) throw new Error(`${script} ${argv.join(" ")} failed: ${result.stderr.slice(0, 2000)}`);
+  if (line === undefined)
+    throw new Error(`${script} ${argv.join(" ")} failed: ${result.stderr.slice(0, 2000)}`);
   return JSON.parse(line.slice(6)) as { seconds: number; exit: number; maxRssMB: number };
 }
 
-function scan(evidence: string, env: NodeJS.ProcessEnv = {}): { seconds: number; exit: number; maxRssMB: number } {
+function scan(
+  evidence: string,
+  env: NodeJS.ProcessEnv = {},
+): { seconds: number; exit: number; maxRssMB: number } {
   return node("measure.js", ["scan", evidence, "--output", join(work, "scan-out"), "--force"], env);
 }
 
@@ -52,7 +64,9 @@ async function seconds(fn: () => unknown): Promise<number> {
 
 function header(title: string): void {
   console.log(`\n${title}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}, median of ${runs} runs`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}, median of ${runs} runs`,
+  );
 }
 
 await fs.mkdir(work, { recursive: true });
@@ -68,7 +82,24 @@ if (mode === "artifacts") {
     console.log("generating the sample backup and dump (once) …");
     execFileSync(
       process.execPath,
-      [join(here, "generate-sample.js"), backup, "--profile", "clean", "--messages", "100000", "--visits", "50000", "--processes", "2000", "--rows", String(rows), "--padding", String(64 * 1024 * 1024), "--dump", dump],
+      [
+        join(here, "generate-sample.js"),
+        backup,
+        "--profile",
+        "clean",
+        "--messages",
+        "100000",
+        "--visits",
+        "50000",
+        "--processes",
+        "2000",
+        "--rows",
+        String(rows),
+        "--padding",
+        String(64 * 1024 * 1024),
+        "--dump",
+        dump,
+      ],
       { stdio: "inherit" },
     );
     execFileSync("tar", ["-czf", tarball, "-C", dump, "."]);
@@ -77,9 +108,17 @@ if (mode === "artifacts") {
   await fs.copyFile(join(backup, "Manifest.db"), manifestCopy);
   const sqlite: number[] = [];
   const listing: number[] = [];
-  const scans: Record<string, Array<{ seconds: number; maxRssMB: number }>> = { backup: [], "dump folder": [], "dump .tar.gz": [] };
+  const scans: Record<string, Array<{ seconds: number; maxRssMB: number }>> = {
+    backup: [],
+    "dump folder": [],
+    "dump .tar.gz": [],
+  };
   for (let i = 0; i < runs; i++) {
-    sqlite.push(await seconds(() => execFileSync("sqlite3", [manifestCopy, "select * from Files"], { maxBuffer: 1 << 30 })));
+    sqlite.push(
+      await seconds(() =>
+        execFileSync("sqlite3", [manifestCopy, "select * from Files"], { maxBuffer: 1 << 30 }),
+      ),
+    );
     listing.push(await seconds(() => openIosBackup(backup)));
     scans.backup!.push(scan(backup));
     scans["dump folder"]!.push(scan(dump));
@@ -91,7 +130,9 @@ if (mode === "artifacts") {
   console.log(`sqlite3 Manifest.db 'select * from Files'    ${median(sqlite).toFixed(2)} s`);
   console.log(`ratio listing / sqlite3: ${(median(listing) / median(sqlite)).toFixed(2)}  (target ≤ 3)`);
   for (const [name, list] of Object.entries(scans)) {
-    console.log(`scan ${name.padEnd(14)} ${median(list.map((s) => s.seconds)).toFixed(2)} s, peak RSS ${Math.max(...list.map((s) => s.maxRssMB))} MB (target < 500 MB)`);
+    console.log(
+      `scan ${name.padEnd(14)} ${median(list.map((s) => s.seconds)).toFixed(2)} s, peak RSS ${Math.max(...list.map((s) => s.maxRssMB))} MB (target < 500 MB)`,
+    );
   }
 } else if (mode === "encrypted") {
   const size = option("size") ?? String(1024 ** 3);
@@ -99,7 +140,20 @@ if (mode === "artifacts") {
   if (!existsSync(join(backup, "Manifest.db"))) {
     await fs.rm(backup, { recursive: true, force: true });
     console.log("generating the encrypted sample backup (once; real key derivation cost) …");
-    execFileSync(process.execPath, [join(here, "generate-sample.js"), backup, "--profile", "triangulation", "--padding", size, "--password", PASSWORD], { stdio: "inherit" });
+    execFileSync(
+      process.execPath,
+      [
+        join(here, "generate-sample.js"),
+        backup,
+        "--profile",
+        "triangulation",
+        "--padding",
+        size,
+        "--password",
+        PASSWORD,
+      ],
+      { stdio: "inherit" },
+    );
   }
   const totals: number[] = [];
   const rss: number[] = [];
@@ -108,9 +162,12 @@ if (mode === "artifacts") {
     const run = scan(backup, { SPYGLASS_BACKUP_PASSWORD: PASSWORD });
     totals.push(run.seconds);
     rss.push(run.maxRssMB);
-    verdict = (JSON.parse(await fs.readFile(join(work, "scan-out", "results.json"), "utf8")) as ScanResults).verdict;
+    verdict = (JSON.parse(await fs.readFile(join(work, "scan-out", "results.json"), "utf8")) as ScanResults)
+      .verdict;
   }
-  const results = JSON.parse(await fs.readFile(join(work, "scan-out", "results.json"), "utf8")) as ScanResults;
+  const results = JSON.parse(
+    await fs.readFile(join(work, "scan-out", "results.json"), "utf8"),
+  ) as ScanResults;
   const opened = await openIosBackup(backup, { password: () => PASSWORD });
   const kdf: number[] = [];
   const readOnly: number[] = [];
@@ -126,9 +183,17 @@ if (mode === "artifacts") {
     );
   }
   const payload = opened.files.reduce((n, f) => n + (f.entry.kind === "file" ? f.entry.size : 0), 0);
-  header(`encrypted scan benchmark: ${(payload / 1024 ** 3).toFixed(2)} GiB backup, ${opened.files.length} Manifest rows, verdict ${verdict}`);
-  console.log(`scan, password to verdict           ${median(totals).toFixed(2)} s, peak RSS ${Math.max(...rss)} MB`);
+  header(
+    `encrypted scan benchmark: ${(payload / 1024 ** 3).toFixed(2)} GiB backup, ${opened.files.length} Manifest rows, verdict ${verdict}`,
+  );
+  console.log(
+    `scan, password to verdict           ${median(totals).toFixed(2)} s, peak RSS ${Math.max(...rss)} MB`,
+  );
   console.log(`  of which key derivation (10M+10k) ${median(kdf).toFixed(2)} s`);
-  console.log(`read + decrypt only the ${files.length} files the scan opens (and the index): ${median(readOnly).toFixed(2)} s`);
-  console.log(`ratio (scan − key derivation) / read+decrypt: ${((median(totals) - median(kdf)) / median(readOnly)).toFixed(2)}  (target ≤ 1.5)`);
+  console.log(
+    `read + decrypt only the ${files.length} files the scan opens (and the index): ${median(readOnly).toFixed(2)} s`,
+  );
+  console.log(
+    `ratio (scan − key derivation) / read+decrypt: ${((median(totals) - median(kdf)) / median(readOnly)).toFixed(2)}  (target ≤ 1.5)`,
+  );
 } else throw new Error(`unknown --mode ${mode}`);
