@@ -7,7 +7,7 @@ import { isKeyedArchive, unarchive } from "../../../formats/nskeyed.js";
 import { isBinaryPlist, isPlistDict, type PlistValue, parsePlist } from "../../../formats/plist.js";
 import type { Observable } from "../../../model/observable.js";
 import type { SqliteDatabase } from "../../../sqlite/open.js";
-import { MAX_TEXT } from "../../values.js";
+import { capText, MAX_TEXT } from "../../values.js";
 
 export {
   asBoolean as asFlag,
