@@ -10,12 +10,15 @@ export function buildSqlitePayload(sql: string, options: { wal?: boolean } = {})
   try {
     db.exec(sql);
     const image = db.serialize();
-    if (options.wal === true) {
-      image[18] = 2;
-      image[19] = 2;
-    }
-    return image;
+    return options.wal === true ? markWalMode(image) : image;
   } finally {
     db.close();
   }
+}
+
+/** Sets header bytes 18-19 to 2: a WAL-mode database copied without its -wal file, as phones hand them out. */
+export function markWalMode(image: Buffer): Buffer {
+  image[18] = 2;
+  image[19] = 2;
+  return image;
 }

@@ -1,7 +1,7 @@
 /** An in-memory EvidenceSource for tests: files given as bytes, SQL scripts or plist values. */
-import Database from "better-sqlite3";
 import { writeBinaryPlist } from "../formats/bplist-writer.js";
 import type { PlistValue } from "../formats/plist-value.js";
+import { buildSqlitePayload } from "../generate/sqlite-payload.js";
 import type { Warning } from "../model/warning.js";
 import { globToRegExp } from "../readers/glob.js";
 import type { DeviceInfo, EntryKind, EvidenceEntry, EvidenceKind, EvidenceSource } from "../readers/types.js";
@@ -22,11 +22,7 @@ export type MemoryMeta = Partial<
 
 /** Builds a SQLite database image from a SQL script (the test writes schema and rows). */
 export function sqliteImage(sql: string): Buffer {
-  const db = new Database(":memory:");
-  db.exec(sql);
-  const image = db.serialize();
-  db.close();
-  return image;
+  return buildSqlitePayload(sql);
 }
 
 /** An EvidenceSource over in-memory files keyed by device path. */

@@ -4,6 +4,7 @@
  * to the columns that matter) and returned as database images.
  */
 import Database from "better-sqlite3";
+import { markWalMode } from "../sqlite-payload.js";
 import { cocoaNanoseconds, cocoaSeconds } from "./clock.js";
 import type { SampleModel } from "./model.js";
 
@@ -23,12 +24,7 @@ function build(
     // Secondary indexes built once after the rows, which is much faster than maintaining them row by row.
     if (options.indexes !== undefined) db.exec(options.indexes);
     const image = db.serialize();
-    if (options.wal === true) {
-      // Header bytes 18-19 = 2: a WAL-mode database copied without its -wal file, as phones hand them out.
-      image[18] = 2;
-      image[19] = 2;
-    }
-    return image;
+    return options.wal === true ? markWalMode(image) : image;
   } finally {
     db.close();
   }
