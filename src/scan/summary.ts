@@ -57,6 +57,7 @@ export function renderSummary(
       }
       out.push("");
     }
+    out.push(...artifactLines(results, device.id));
     if (device.notChecked.length > 0) {
       out.push("  Not checked or limited:");
       for (const line of device.notChecked) out.push(`    - ${line}`);
@@ -73,6 +74,32 @@ export function renderSummary(
   const warnings = results.warnings.length;
   if (warnings > 0) out.push(`Warnings: ${warnings} (see results.json or run with --json)`);
   return `${out.join("\n")}\n`;
+}
+
+/** Per artifact: found (with record counts), not present, or failed with its warning. */
+function artifactLines(results: ScanResults, device: string): string[] {
+  const statuses = results.artifacts.filter((a) => a.device === device && a.status !== "not_applicable");
+  const found = statuses.filter((a) => a.status === "found");
+  const failed = statuses.filter((a) => a.status === "failed");
+  const absent = statuses.filter((a) => a.status === "not_present");
+  const lines = [`  Artifacts: ${found.length} found, ${absent.length} not present, ${failed.length} failed`];
+  lines.push(
+    ...wrap(`found: ${found.map((a) => `${a.id.replace(/^ios\//, "")} (${a.records})`).join(", ")}`, 96).map(
+      (l) => `    ${l}`,
+    ),
+  );
+  for (const a of failed)
+    lines.push(
+      `    failed: ${a.id} — ${a.warnings[0]?.message ?? "see results.json"}${a.warnings[0]?.file === undefined ? "" : ` (${a.warnings[0].file})`}`,
+    );
+  if (absent.length > 0)
+    lines.push(
+      ...wrap(`not present: ${absent.map((a) => a.id.replace(/^ios\//, "")).join(", ")}`, 96).map(
+        (l) => `    ${l}`,
+      ),
+    );
+  lines.push("");
+  return lines;
 }
 
 function groupByRule(findings: readonly StoredFinding[]): Map<string, StoredFinding[]> {
