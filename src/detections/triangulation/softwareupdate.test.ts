@@ -33,4 +33,12 @@ describe("triangulation/softwareupdate-plist", () => {
     expect(far.findings.map((f) => f.level)).toEqual(["low"]);
     expect(softwareUpdatePlistDetection.run(contextOf([pref(STATUSBAR, { m: 0 })])).findings).toEqual([]);
   });
+
+  it("one change that set both times at once is one finding", () => {
+    const once = softwareUpdatePlistDetection.run(contextOf([pref(SOFTWAREUPDATE_PLIST, { m: 0, c: 0 })]));
+    expect(once.findings).toHaveLength(1);
+    expect(once.findings[0]!.heuristic!.events[0]!.description).toMatch(/modified and status changed/);
+    const twice = softwareUpdatePlistDetection.run(contextOf([pref(SOFTWAREUPDATE_PLIST, { m: 0, c: 900 })]));
+    expect(twice.findings).toHaveLength(2);
+  });
 });

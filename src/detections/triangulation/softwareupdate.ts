@@ -27,10 +27,15 @@ export const softwareUpdatePlistDetection = defineDetection({
     ].filter((r) => r.data.path === SOFTWAREUPDATE_PLIST);
     const record = found[0];
     if (record === undefined) return { findings: [], limitations: [] };
-    const changes = [
+    // One change usually sets both times at once: that is one finding, not two.
+    const byTime = new Map<string, string[]>();
+    for (const [verb, at] of [
       ["modified", record.data.modifiedAt],
       ["status changed", record.data.changedAt],
-    ].filter((c): c is [string, string] => c[1] !== undefined);
+    ] as const) {
+      if (at !== undefined) byTime.set(at, [...(byTime.get(at) ?? []), verb]);
+    }
+    const changes = [...byTime].map(([at, verbs]) => [verbs.join(" and "), at] as const);
     if (changes.length === 0) return { findings: [], limitations: [] };
 
     // Other traces to compare with: the heuristic's events and any BackupAgent time.
@@ -53,14 +58,16 @@ export const softwareUpdatePlistDetection = defineDetection({
         summary: corroborated
           ? "The software update settings file was changed within minutes of other Operation Triangulation traces; the implant edits it to block iOS updates."
           : "The software update settings file was changed; Operation Triangulation edits it to block updates, but normal updates change it too.",
-        evidence: [evidenceOf(context, record, { field: verb === "modified" ? "modifiedAt" : "changedAt" })],
+        evidence: [
+          evidenceOf(context, record, { field: verb === "status changed" ? "changedAt" : "modifiedAt" }),
+        ],
         heuristic: {
           name: "software update plist change",
           events: [
             {
               at,
               class: "file",
-              event: verb === "modified" ? "M" : "C",
+              event: verb === "modified" ? "M" : verb === "status changed" ? "C" : "MC",
               description: `file ${verb}: ${SOFTWAREUPDATE_PLIST}`,
               artifact: record.artifact,
               path: SOFTWAREUPDATE_PLIST,
