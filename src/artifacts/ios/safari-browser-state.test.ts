@@ -168,7 +168,6 @@ describe("ios/safari-browser-state", () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
-    const started = Date.now();
     let decoded = 0;
     for (let round = 0; round < 2000; round++) {
       const blob = Buffer.from(valid);
@@ -183,6 +182,5 @@ describe("ios/safari-browser-state", () => {
       }
     }
     expect(decoded).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

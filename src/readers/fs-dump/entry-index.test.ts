@@ -70,34 +70,25 @@ describe("EntryIndex", () => {
     expect(index.glob("/a/*/c").map((e) => e.path)).toEqual(["/a/b/c"]);
   });
 
-  it("globs far faster than a scan of every entry", () => {
+  it("globs by walking the tree: only the entries under the pattern's fixed parts are examined", () => {
     const index = new EntryIndex<number>();
     for (let app = 0; app < 2_000; app++) {
       for (let f = 0; f < 100; f++)
         index.add(file(`/private/var/mobile/Containers/Data/Application/${app}/Documents/f${f}`));
     }
     index.add(file("/private/var/mobile/Library/SMS/sms.db"));
-    const all = [...index.entries()];
-    /** Best of several runs, in milliseconds: robust against a busy machine. */
-    const time = (run: () => unknown): number => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < 5; i++) run(); // warm up the JIT first
-      for (let i = 0; i < 10; i++) {
-        const started = performance.now();
-        run();
-        best = Math.min(best, performance.now() - started);
-      }
-      return best;
-    };
-    for (const [pattern, count, factor] of [
-      ["/private/var/mobile/Library/SMS/*.db", 1, 50],
-      ["/private/var/mobile/Containers/Data/Application/*/Documents/f7", 2_000, 3],
+    const total = [...index.entries()].length;
+    expect(total).toBeGreaterThan(200_000);
+    // Speed itself is for bench/, not tests: here we check how much of the index a glob touches.
+    for (const [pattern, count, maxExamined] of [
+      ["/private/var/mobile/Library/SMS/*.db", 1, 10],
+      ["/private/var/mobile/Containers/Data/Application/*/Documents/f7", 2_000, 2_000],
     ] as const) {
-      const regex = globToRegExp(pattern);
-      expect(index.glob(pattern)).toHaveLength(count);
-      const scan = time(() => all.filter((entry) => regex.test(entry.path)));
-      const indexed = time(() => index.glob(pattern));
-      expect(indexed * factor, `${pattern}: ${indexed} ms vs scan ${scan} ms`).toBeLessThan(scan);
+      const stats = { examined: 0 };
+      const found = index.glob(pattern, stats);
+      expect(found).toHaveLength(count);
+      expect(found.every((entry) => globToRegExp(pattern).test(entry.path))).toBe(true);
+      expect(stats.examined, pattern).toBeLessThanOrEqual(maxExamined);
     }
   });
 });

@@ -93,7 +93,7 @@ export class EntryIndex<L> {
   }
 
   /** Entries matching a device-path glob, visiting only directories the pattern can reach. */
-  glob(pattern: string): EvidenceEntry[] {
+  glob(pattern: string, stats?: { examined: number }): EvidenceEntry[] {
     if (!/[*?]/.test(pattern)) {
       const item = this.lookup(pattern);
       return item === undefined || item.entry.path !== pattern ? [] : [item.entry];
@@ -104,9 +104,12 @@ export class EntryIndex<L> {
       ? this.walk(parts)
       : this.subtree(this.nodeAt(globPrefix(pattern)), false);
     const out: EvidenceEntry[] = [];
+    let examined = 0;
     for (const node of candidates) {
+      examined += 1;
       if (node !== this.root && regex.test(node.entry.path)) out.push(node.entry);
     }
+    if (stats !== undefined) stats.examined = examined;
     return out;
   }
 
