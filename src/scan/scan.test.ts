@@ -112,7 +112,9 @@ describe("spyglass scan", () => {
     expect(results.verdict).toBe("no_known_traces");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/does not mean the device is clean/);
-    expect(run.stdout).toMatch(/Artifacts: \d+ found, \d+ not present, 0 failed\n\s+found: .*datausage \(\d+\)/s);
+    expect(run.stdout).toMatch(
+      /Artifacts: \d+ found, \d+ not present, 0 failed\n\s+found: .*datausage \(\d+\)/s,
+    );
     expect(run.stdout).not.toMatch(/VERDICT: CLEAN/i);
   }, 120_000);
 
