@@ -3,16 +3,14 @@
  * with `openssl enc -d -aes-256-cbc` over the same ciphertext bytes, measured in the same run.
  * Build and run: `npm run bench:decrypt -- [--dir BACKUP] [--size 1G] [--runs 3]`.
  * Prints MB/s, the ratio to openssl (one core, and all cores), the key derivation separately,
- * and the peak RSS of this process.
+ * and the peak RSS of the decryption process.
  */
-import { execFileSync } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, promises as fs } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { closeSync, existsSync, promises as fs, openSync, readFileSync, writeSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { openIosBackup } from "../src/readers/ios-backup/backup.js";
 import { deriveKey, splitWrappedKey } from "../src/readers/ios-backup/crypto.js";
-import { decryptAll } from "../src/readers/ios-backup/decrypt-pool.js";
 import type { DecryptTask } from "../src/readers/ios-backup/decrypt-worker.js";
 
 const args = process.argv.slice(2);
@@ -81,7 +79,13 @@ for (const [id, file] of files.entries()) {
   const key = split === undefined ? undefined : backup.fileKey(split.protectionClass, split.wrapped);
   const source = backup.payloadPath(file);
   cipherBytes += (await fs.stat(source)).size;
-  tasks.push({ id, source, noHash: true, ...(key === undefined ? {} : { keyHex: key.toString("hex") }) });
+  tasks.push({
+    id,
+    source,
+    noHash: true,
+    sizeHint: file.entry.size,
+    ...(key === undefined ? {} : { keyHex: key.toString("hex") }),
+  });
 }
 
 // The reference decrypts the same bytes: every payload concatenated into one file (one key; the
@@ -89,11 +93,12 @@ for (const [id, file] of files.entries()) {
 const concat = join(work, "concat.bin");
 await fs.mkdir(work, { recursive: true });
 {
-  const out = createWriteStream(concat);
-  for (const task of tasks) await pipeline(createReadStream(task.source), out, { end: false });
-  out.end();
-  await new Promise<void>((done) => out.on("close", () => done()));
+  const out = openSync(concat, "w");
+  for (const task of tasks) writeSync(out, readFileSync(task.source));
+  closeSync(out);
 }
+const taskFile = join(work, "decrypt-tasks.json");
+await fs.writeFile(taskFile, JSON.stringify(tasks));
 const keyHex = "11".repeat(32);
 const openssl = () =>
   execFileSync("openssl", [
@@ -111,18 +116,36 @@ const openssl = () =>
     "/dev/null",
   ]);
 
+/** Decrypts every payload in a fresh process with `threads` workers; its own time and peak RSS. */
+function ours(threads: number): { seconds: number; maxRssMB: number } {
+  const run = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, "decrypt-run.js"), taskFile, String(threads)],
+    { encoding: "utf8" },
+  );
+  const line = run.stderr.split("\n").find((l) => l.startsWith("BENCH "));
+  if (line === undefined) throw new Error(`decrypt-run failed: ${run.stderr.slice(0, 2000)}`);
+  const result = JSON.parse(line.slice(6)) as { seconds: number; failed: number; maxRssMB: number };
+  if (result.failed > 0) throw new Error(`${result.failed} payloads failed to decrypt`);
+  return result;
+}
+
 // Warm the page cache for both sides.
-await decryptAll(tasks, { threads: 1 });
+ours(1);
 openssl();
 
 const mb = cipherBytes / 1e6;
 const opensslTimes: number[] = [];
 const oneCore: number[] = [];
 const allCores: number[] = [];
+let peakRss = 0;
 for (let i = 0; i < runs; i++) {
   opensslTimes.push(await time(openssl));
-  oneCore.push(await time(() => decryptAll(tasks, { threads: 1 })));
-  allCores.push(await time(() => decryptAll(tasks)));
+  const one = ours(1);
+  const all = ours(cpus().length);
+  oneCore.push(one.seconds);
+  allCores.push(all.seconds);
+  peakRss = Math.max(peakRss, one.maxRssMB, all.maxRssMB);
 }
 const kdfBag = backup.keybag!;
 const kdfSeconds = await time(() =>
@@ -154,6 +177,4 @@ console.log(`ratio to openssl, all cores: ${(median(opensslTimes) / median(allCo
 console.log(
   `key derivation (PBKDF2-SHA256 10,000,000 + SHA-1 10,000 rounds), separately: ${kdfSeconds.toFixed(2)} s`,
 );
-console.log(
-  `peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (target < 300 MB)`,
-);
+console.log(`peak RSS of a decryption process: ${peakRss} MB (target < 300 MB)`);

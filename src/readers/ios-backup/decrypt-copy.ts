@@ -68,6 +68,7 @@ export async function writeDecryptedCopy(
         id,
         source: backup.payloadPath(file),
         target: join(out, fileId.slice(0, 2), fileId),
+        sizeHint: file.entry.size,
         ...(key === undefined ? {} : { keyHex: key.toString("hex") }),
       });
     } catch (error) {

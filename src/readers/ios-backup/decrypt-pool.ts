@@ -4,11 +4,32 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { type DecryptOutcome, type DecryptTask, decryptTask } from "./decrypt-worker.js";
+import { type DecryptOutcome, type DecryptTask, decryptTaskSync } from "./decrypt-worker.js";
 
 /** True when worker threads can load the compiled worker script. */
 export function workersAvailable(): boolean {
   return import.meta.url.endsWith(".js");
+}
+
+/** Tasks are sent in batches of about this many bytes (or this many files), so messaging stays cheap. */
+const BATCH_BYTES = 32 * 1024 * 1024;
+const BATCH_FILES = 256;
+
+function batches(tasks: readonly DecryptTask[]): DecryptTask[][] {
+  const out: DecryptTask[][] = [];
+  let current: DecryptTask[] = [];
+  let bytes = 0;
+  for (const task of tasks) {
+    current.push(task);
+    bytes += task.sizeHint ?? 64 * 1024;
+    if (bytes >= BATCH_BYTES || current.length >= BATCH_FILES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 /** Runs the tasks with `threads` workers (default: one per core) and returns outcomes in task order. */
@@ -16,7 +37,6 @@ export async function decryptAll(
   tasks: readonly DecryptTask[],
   options: { threads?: number; onDone?: (outcome: DecryptOutcome, task: DecryptTask) => void } = {},
 ): Promise<DecryptOutcome[]> {
-  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), tasks.length));
   const outcomes: DecryptOutcome[] = new Array(tasks.length);
   const byId = new Map(tasks.map((t, i) => [t.id, i]));
   const finish = (outcome: DecryptOutcome): void => {
@@ -25,23 +45,16 @@ export async function decryptAll(
     outcomes[index] = outcome;
     options.onDone?.(outcome, tasks[index]!);
   };
-  if (threads <= 1 || !workersAvailable()) {
-    // In-process: a few tasks at once so file I/O overlaps with decryption.
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < tasks.length) {
-        const task = tasks[next++]!;
-        finish(
-          await decryptTask(task).catch((error: unknown) => ({
-            id: task.id,
-            error: (error as Error).message,
-          })),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, tasks.length) }, () => lane()));
+  const queue = batches(tasks);
+  if (!workersAvailable()) {
+    for (const batch of queue) {
+      for (const task of batch) finish(decryptTaskSync(task));
+      // Let timers (progress output) run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     return outcomes;
   }
+  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), queue.length));
   const url = new URL("./decrypt-worker.js", import.meta.url);
   let next = 0;
   await Promise.all(
@@ -52,19 +65,19 @@ export async function decryptAll(
           const worker = new Worker(url);
           let inFlight = 0;
           const feed = (): void => {
-            // Two tasks in flight per worker keep its disk reads and decryption overlapping.
-            while (inFlight < 2 && next < tasks.length) {
+            // Two batches in flight keep a worker busy while its previous answer travels back.
+            while (inFlight < 2 && next < queue.length) {
               inFlight += 1;
-              worker.postMessage(tasks[next++]!);
+              worker.postMessage(queue[next++]!);
             }
             if (inFlight === 0) {
               void worker.terminate();
               resolve();
             }
           };
-          worker.on("message", (outcome: DecryptOutcome) => {
+          worker.on("message", (results: DecryptOutcome[]) => {
             inFlight -= 1;
-            finish(outcome);
+            for (const outcome of results) finish(outcome);
             feed();
           });
           worker.on("error", reject);
