@@ -157,12 +157,12 @@ export function sampleDevice(options: SampleDeviceOptions): SampleDevice {
   const { model, traces, clock, size } = sampleDeviceModel(options);
   const entries = deviceEntries(model, clock, options.seed);
   const rowsEstimate = entries.length + 200;
-  entries.push(
-    ...planPadding(options.seed, clock, {
-      bytes: size.paddingBytes,
-      minFiles: Math.max(0, size.manifestRows - rowsEstimate),
-    }),
-  );
+  const padding = planPadding(options.seed, clock, {
+    bytes: size.paddingBytes,
+    minFiles: Math.max(0, size.manifestRows - rowsEstimate),
+  });
+  // A loop, not push(...padding): hundreds of thousands of arguments overflow the call stack.
+  for (const entry of padding) entries.push(entry);
   // The model counts milliseconds; the writer reads a number as Unix seconds, so hand it Dates.
   const files = entries.map(withDates);
   const spec: BackupSpec = {
@@ -381,6 +381,6 @@ function deviceEntries(model: SampleModel, clock: SampleClock, seed: string): Ba
       protectionClass: 4,
     });
   }
-  files.push(...model.extraEntries);
+  for (const entry of model.extraEntries) files.push(entry);
   return files;
 }

@@ -84,14 +84,14 @@ export async function loadIndicators(options: LoadIndicatorsOptions = {}): Promi
     }
     if (found.length === 0)
       warnings.push({ code: "SKIPPED", message: "no indicator files in this folder", file: path });
-    candidates.push(...found);
+    for (const file of found) candidates.push(file);
   }
   const env = options.env;
   for (const path of (env?.SPYGLASS_IOCS ?? "").split(delimiter).filter((p) => p !== "")) {
     const found = await findIndicatorFiles(path, { origin: "env", budget, warnings });
     if (found === undefined)
       warnings.push({ code: "SKIPPED", message: "SPYGLASS_IOCS names a missing path", file: path });
-    else candidates.push(...found);
+    else for (const file of found) candidates.push(file);
   }
   if (env !== undefined && options.userData !== false) {
     candidates.push(
@@ -104,7 +104,7 @@ export async function loadIndicators(options: LoadIndicatorsOptions = {}): Promi
     const found = await findIndicatorFiles(dir, { origin: "bundled", budget, warnings });
     if (found === undefined)
       warnings.push({ code: "SKIPPED", message: "bundled indicator pack not found", file: dir });
-    else candidates.push(...found);
+    else for (const file of found) candidates.push(file);
   }
 
   const loadedHashes = new Map<string, string>();
@@ -124,7 +124,7 @@ export async function loadIndicators(options: LoadIndicatorsOptions = {}): Promi
       continue;
     }
     loadedHashes.set(loaded.sha256, candidate.path);
-    warnings.push(...loaded.parsed.warnings);
+    for (const warning of loaded.parsed.warnings) warnings.push(warning);
     sets.push(addToIndex(index, { candidate, loaded, warnings }));
   }
   return { index, sets, warnings };

@@ -78,8 +78,8 @@ export function runDetections(context: DetectionContext): { findings: Finding[];
   for (const detection of DETECTIONS) {
     try {
       const result = detection.run(context);
-      findings.push(...result.findings);
-      limitations.push(...result.limitations);
+      for (const finding of result.findings) findings.push(finding);
+      for (const limitation of result.limitations) limitations.push(limitation);
     } catch (error) {
       limitations.push({
         rule: detection.id,

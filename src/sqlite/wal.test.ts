@@ -31,6 +31,42 @@ const rows = (bytes: Buffer, wal?: Buffer): string[] => {
   return values;
 };
 
+/** A WAL of `frames` frames writing page 1 over and over in one transaction (valid salts and checksums). */
+function hugeTransactionWal(database: Buffer, frames: number): Buffer {
+  const pageSize = database.readUInt16BE(16);
+  const wal = Buffer.alloc(32 + frames * (24 + pageSize));
+  wal.writeUInt32BE(0x377f0683, 0);
+  wal.writeUInt32BE(3007000, 4);
+  wal.writeUInt32BE(pageSize, 8);
+  wal.writeUInt32BE(0x1234, 16);
+  wal.writeUInt32BE(0x5678, 20);
+  let a = 0;
+  let b = 0;
+  const sum = (start: number, length: number): void => {
+    for (let i = start; i < start + length; i += 8) {
+      a = (a + wal.readUInt32BE(i) + b) >>> 0;
+      b = (b + wal.readUInt32BE(i + 4) + a) >>> 0;
+    }
+  };
+  sum(0, 24);
+  wal.writeUInt32BE(a, 24);
+  wal.writeUInt32BE(b, 28);
+  const pages = database.length / pageSize;
+  for (let f = 0; f < frames; f++) {
+    const at = 32 + f * (24 + pageSize);
+    wal.writeUInt32BE(1, at);
+    wal.writeUInt32BE(f === frames - 1 ? pages : 0, at + 4);
+    wal.writeUInt32BE(0x1234, at + 8);
+    wal.writeUInt32BE(0x5678, at + 12);
+    database.copy(wal, at + 24, 0, pageSize);
+    sum(at, 8);
+    sum(at + 24, pageSize);
+    wal.writeUInt32BE(a, at + 16);
+    wal.writeUInt32BE(b, at + 20);
+  }
+  return wal;
+}
+
 describe("write-ahead log replay in memory", () => {
   it("shows the rows that live only in the -wal file, without touching any file", async () => {
     const { main, wal, dir } = await walPair();
@@ -61,6 +97,17 @@ describe("write-ahead log replay in memory", () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("replays one transaction of 150,000 frames (no argument-list overflow)", () => {
+    const db = new Database(":memory:");
+    db.pragma("page_size = 512");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('kept')");
+    const image = db.serialize();
+    db.close();
+    const result = applyWal(image, hugeTransactionWal(Buffer.from(image), 150_000));
+    expect(result.framesApplied).toBe(150_000);
+    expect(rows(result.image)).toEqual(["kept"]);
   });
 
   it("rejects a log with a bad magic number or page size, naming the -wal file", async () => {

@@ -65,7 +65,7 @@ export function applyWal(database: Buffer, wal: Buffer, file?: string): WalResul
     pending.push({ page, offset: at + 24 });
     const commitSize = wal.readUInt32BE(at + 4);
     if (commitSize > 0) {
-      committed.push(...pending);
+      for (const frame of pending) committed.push(frame);
       pending.length = 0;
       committedPages = commitSize;
     }

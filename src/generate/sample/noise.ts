@@ -316,7 +316,7 @@ function addMessages(
   );
   for (const [dir, times] of attachmentDirTimes(files)) model.attachmentDirs.set(dir, times);
   messages.sort((a, b) => a.at - b.at);
-  model.messages.push(...messages);
+  for (const message of messages) model.messages.push(message);
   // IMTransferAgent downloads attachments: give it a live row at some of them (never followed by BackupAgent).
   const transfer = model.processes.find((p) => p.name.startsWith("IMTransferAgent/"));
   if (transfer !== undefined) {
@@ -442,7 +442,7 @@ function addHistory(model: SampleModel, seed: string, clock: SampleClock, count:
   // Chronological visit ids, with redirect links re-pointed.
   const order = visits.map((v, i) => [v, i] as const).sort((a, b) => a[0].at - b[0].at);
   const newIndex = new Map(order.map(([, old], i) => [old, i]));
-  model.historyItems.push(...items);
+  for (const item of items) model.historyItems.push(item);
   for (const [visit] of order) {
     const moved: HistoryVisit = { item: visit.item, at: visit.at, title: visit.title };
     if (visit.redirectSource !== undefined) moved.redirectSource = newIndex.get(visit.redirectSource) ?? 0;

@@ -64,7 +64,8 @@ export function parseMisp(
     const attributes: unknown[] = Array.isArray(event.Attribute) ? [...event.Attribute] : [];
     if (Array.isArray(event.Object)) {
       for (const object of event.Object) {
-        if (isJsonObject(object) && Array.isArray(object.Attribute)) attributes.push(...object.Attribute);
+        if (isJsonObject(object) && Array.isArray(object.Attribute))
+          for (const attribute of object.Attribute) attributes.push(attribute);
       }
     }
     for (const attribute of attributes) {
