@@ -200,4 +200,28 @@ describe("indicator hits", () => {
       expect.objectContaining({ rule: "indicator/hits", important: false }),
     ]);
   });
+
+  it("one finding per indicator value even when several lists carry it", () => {
+    const overlapping = buildIndicatorIndex([
+      {
+        type: "process:name",
+        value: "BackupAgent",
+        collection: "Operation Triangulation",
+        source: "/bundled/triangulation.stix2",
+      },
+      {
+        type: "process:name",
+        value: "BackupAgent",
+        collection: "OperationTriangulation",
+        source: "/downloaded/mvt.stix2",
+      },
+    ]);
+    const { findings } = indicatorHitsDetection.run(
+      contextOf([process("BackupAgent")], { indicators: overlapping }),
+    );
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.notes?.join(" ")).toMatch(
+      /Also listed in "OperationTriangulation" \(\/downloaded\/mvt.stix2\)/,
+    );
+  });
 });

@@ -189,6 +189,15 @@ function hitFinding(context: DetectionContext, hit: Hit): Finding {
     notes.push("Only the file name matches; a legitimate file can have the same name.");
   if (HEURISTIC_REASONS.has(match.reason))
     notes.push("The indicator names a whole zone of hosts, most of which are harmless.");
+  const others = [
+    ...new Set(
+      hit.matches
+        .map((m) => m.match)
+        .filter((m) => m.collection !== match.collection || m.source !== match.source)
+        .map((m) => `"${m.collection}" (${m.source})`),
+    ),
+  ];
+  if (others.length > 0) notes.push(`Also listed in ${others.join(", ")}.`);
   if (notes.length > 0) finding.notes = notes;
   return finding;
 }
@@ -217,7 +226,8 @@ export const indicatorHitsDetection = defineDetection({
         const hits = new Map<string, Hit>();
         for (const observable of definition.observables(record.data)) {
           for (const match of index.match(observable)) {
-            const key = `${match.type}\0${match.indicator}\0${match.collection}\0${match.source}`;
+            // One finding per indicator value, whichever lists carry it (bundled and downloaded sets overlap).
+            const key = `${match.type}\0${match.indicator.toLowerCase()}`;
             const hit = hits.get(key);
             if (hit === undefined) hits.set(key, { record, definition, matches: [{ observable, match }] });
             else hit.matches.push({ observable, match });
