@@ -1,6 +1,8 @@
 /**
- * Binary property list decoder (bplist00), with budgets on size, value count and depth.
+ * Binary property list decoder (bplist00), with budgets on size, value count, depth and time.
  * Format: Apple CFBinaryPList.c; see ../shared/reference/ios-formats.md section 3.1.
+ * Written as one small class so that decoding the hundreds of thousands of MBFile blobs of a
+ * backup allocates nothing per call but the values themselves.
  */
 import { SpyglassError } from "../errors.js";
 import {
@@ -13,11 +15,19 @@ import {
 } from "./plist-value.js";
 
 const COCOA_EPOCH_MS = Date.UTC(2001, 0, 1);
-const MAGIC = "bplist0";
 
-/** True when the bytes start like a binary plist. */
+/** True when the bytes start like a binary plist ("bplist0"). */
 export function isBinaryPlist(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && Buffer.from(bytes.subarray(0, 7)).toString("latin1") === MAGIC;
+  return (
+    bytes.length >= 8 &&
+    bytes[0] === 0x62 &&
+    bytes[1] === 0x70 &&
+    bytes[2] === 0x6c &&
+    bytes[3] === 0x69 &&
+    bytes[4] === 0x73 &&
+    bytes[5] === 0x74 &&
+    bytes[6] === 0x30
+  );
 }
 
 /** Decodes a binary plist; throws SpyglassError CORRUPT or BUDGET naming `file` and the offset. */
@@ -25,200 +35,286 @@ export function parseBinaryPlist(
   bytes: Uint8Array,
   options: { file?: string; budget?: Partial<PlistBudget> } = {},
 ): PlistValue {
-  const budget = { ...DEFAULT_PLIST_BUDGET, ...options.budget };
-  const file = options.file;
-  const fail = (message: string, offset?: number): never => {
-    throw new SpyglassError("CORRUPT", `Malformed binary plist: ${message}`, {
-      ...(file === undefined ? {} : { file }),
+  const budget =
+    options.budget === undefined ? DEFAULT_PLIST_BUDGET : { ...DEFAULT_PLIST_BUDGET, ...options.budget };
+  return new BinaryPlistDecoder(bytes, budget, options.file).decodeTop();
+}
+
+/**
+ * A decoder over one binary plist. Besides full decoding it offers lazy navigation by object
+ * reference, for hot paths that need a few fields of many small plists (backup MBFile blobs).
+ */
+export class BinaryPlistDecoder {
+  private readonly buf: Buffer;
+  private readonly end: number;
+  private readonly offsetSize: number = 0;
+  private readonly refSize: number = 0;
+  private readonly objectCount: number = 0;
+  private readonly topObject: number = 0;
+  private readonly tableOffset: number = 0;
+  private produced = 0;
+  private readonly startedAt = Date.now();
+  private readonly active = new Set<number>();
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly budget: PlistBudget,
+    private readonly file: string | undefined,
+  ) {
+    if (bytes.length > budget.maxBytes) {
+      throw this.error(
+        "BUDGET",
+        `Binary plist of ${bytes.length} bytes exceeds the ${budget.maxBytes}-byte budget`,
+      );
+    }
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!isBinaryPlist(bytes) || bytes.length < 8 + 32) this.fail("missing bplist00 header or trailer", 0);
+    const trailer = bytes.length - 32;
+    this.end = trailer;
+    this.offsetSize = this.buf[trailer + 6]!;
+    this.refSize = this.buf[trailer + 7]!;
+    this.objectCount = this.uintAt(trailer + 8, 8);
+    this.topObject = this.uintAt(trailer + 16, 8);
+    this.tableOffset = this.uintAt(trailer + 24, 8);
+    if (!isIntSize(this.offsetSize) || !isIntSize(this.refSize)) {
+      this.fail(`invalid offset size ${this.offsetSize} or reference size ${this.refSize}`, trailer + 6);
+    }
+    if (this.objectCount > budget.maxValues) {
+      throw this.error(
+        "BUDGET",
+        `Binary plist declares ${this.objectCount} objects (budget ${budget.maxValues})`,
+        trailer + 8,
+      );
+    }
+    if (this.topObject >= this.objectCount) this.fail("top object outside the object table", trailer + 16);
+    if (this.tableOffset < 8 || this.tableOffset + this.objectCount * this.offsetSize > trailer) {
+      this.fail("offset table outside the file", trailer + 24);
+    }
+  }
+
+  decodeTop(): PlistValue {
+    return this.decode(this.topObject, 0);
+  }
+
+  /** The reference of the top object. */
+  get top(): number {
+    return this.topObject;
+  }
+
+  /** Decodes the value at a reference (and everything below it). */
+  valueAt(ref: number): PlistValue {
+    return this.decode(ref, 0);
+  }
+
+  /** The type nibble of the object at a reference (0xd dictionary, 0xa array, 0x8 UID, 0x5 string…). */
+  typeAt(ref: number): number {
+    return this.buf[this.objectOffset(ref)]! >> 4;
+  }
+
+  /** The UID index stored at a reference, or undefined when the object is not a UID. */
+  uidAt(ref: number): number | undefined {
+    const at = this.objectOffset(ref);
+    const marker = this.buf[at]!;
+    return marker >> 4 === 0x8 ? this.uint(at + 1, (marker & 0xf) + 1) : undefined;
+  }
+
+  /** The element references of an array, or undefined when the object is not an array. */
+  arrayRefs(ref: number): number[] | undefined {
+    const at = this.objectOffset(ref);
+    const marker = this.buf[at]!;
+    if (marker >> 4 !== 0xa) return undefined;
+    const [length, start] = this.count(marker & 0xf, at);
+    this.need(start, length * this.refSize);
+    const refs: number[] = new Array(length);
+    for (let i = 0; i < length; i++) refs[i] = this.uintAt(start + i * this.refSize, this.refSize);
+    return refs;
+  }
+
+  /** Calls `visit(keyRef, valueRef)` for each entry of a dictionary; false when the object is not one. */
+  forEachEntry(ref: number, visit: (keyRef: number, valueRef: number) => void): boolean {
+    const at = this.objectOffset(ref);
+    const marker = this.buf[at]!;
+    if (marker >> 4 !== 0xd) return false;
+    const [length, start] = this.count(marker & 0xf, at);
+    this.need(start, length * 2 * this.refSize);
+    for (let i = 0; i < length; i++) {
+      visit(
+        this.uintAt(start + i * this.refSize, this.refSize),
+        this.uintAt(start + (length + i) * this.refSize, this.refSize),
+      );
+    }
+    return true;
+  }
+
+  /** True when the object at `ref` is the ASCII string `text` (compared as bytes, nothing allocated). */
+  isAscii(ref: number, text: string): boolean {
+    const at = this.objectOffset(ref);
+    const marker = this.buf[at]!;
+    if (marker >> 4 !== 0x5) return false;
+    const [length, start] = this.count(marker & 0xf, at);
+    if (length !== text.length || start + length > this.end) return false;
+    for (let i = 0; i < length; i++) if (this.buf[start + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private error(code: "CORRUPT" | "BUDGET", message: string, offset?: number): SpyglassError {
+    return new SpyglassError(code, message, {
+      ...(this.file === undefined ? {} : { file: this.file }),
       ...(offset === undefined ? {} : { offset }),
     });
-  };
-  if (bytes.length > budget.maxBytes) {
-    throw new SpyglassError(
-      "BUDGET",
-      `Binary plist of ${bytes.length} bytes exceeds the ${budget.maxBytes}-byte budget`,
-      {
-        ...(file === undefined ? {} : { file }),
-      },
-    );
-  }
-  if (!isBinaryPlist(bytes) || bytes.length < 8 + 32) fail("missing bplist00 header or trailer", 0);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const trailer = bytes.length - 32;
-  const offsetSize = view.getUint8(trailer + 6);
-  const refSize = view.getUint8(trailer + 7);
-  const objectCount = readBig(view, trailer + 8, 8);
-  const topObject = readBig(view, trailer + 16, 8);
-  const tableOffset = readBig(view, trailer + 24, 8);
-  if (![1, 2, 4, 8].includes(offsetSize) || ![1, 2, 4, 8].includes(refSize)) {
-    fail(`invalid offset size ${offsetSize} or reference size ${refSize}`, trailer + 6);
-  }
-  if (objectCount > budget.maxValues) {
-    throw new SpyglassError(
-      "BUDGET",
-      `Binary plist declares ${objectCount} objects (budget ${budget.maxValues})`,
-      {
-        ...(file === undefined ? {} : { file }),
-        offset: trailer + 8,
-      },
-    );
-  }
-  if (topObject >= objectCount) fail("top object outside the object table", trailer + 16);
-  if (tableOffset < 8 || tableOffset + objectCount * offsetSize > trailer) {
-    fail("offset table outside the file", trailer + 24);
   }
 
-  let produced = 0;
-  const startedAt = Date.now();
-  const active = new Set<number>();
-
-  function uint(at: number, size: number): number {
-    if (at < 0 || at + size > trailer) fail("value runs past the end of the object area", at);
-    return readBig(view, at, size);
+  private fail(message: string, offset?: number): never {
+    throw this.error("CORRUPT", `Malformed binary plist: ${message}`, offset);
   }
 
-  function objectOffset(ref: number): number {
-    if (ref >= objectCount) fail(`object reference ${ref} out of range`);
-    const offset = uint(tableOffset + ref * offsetSize, offsetSize);
-    if (offset < 8 || offset >= tableOffset) fail(`object ${ref} offset out of range`, offset);
+  /** A big-endian unsigned integer of `size` bytes (sizes of 8 beyond 2^53 lose precision; range checks catch them). */
+  private uintAt(at: number, size: number): number {
+    let value = 0;
+    for (let i = 0; i < size; i++) value = value * 256 + this.buf[at + i]!;
+    return value;
+  }
+
+  /** A bounds-checked integer inside the object area. */
+  private uint(at: number, size: number): number {
+    if (at < 0 || at + size > this.end) this.fail("value runs past the end of the object area", at);
+    return this.uintAt(at, size);
+  }
+
+  private need(start: number, size: number): void {
+    if (size < 0 || start + size > this.end)
+      this.fail(`value of ${size} bytes runs past the object area`, start);
+  }
+
+  private objectOffset(ref: number): number {
+    if (ref >= this.objectCount) this.fail(`object reference ${ref} out of range`);
+    const offset = this.uint(this.tableOffset + ref * this.offsetSize, this.offsetSize);
+    if (offset < 8 || offset >= this.tableOffset) this.fail(`object ${ref} offset out of range`, offset);
     return offset;
   }
 
-  function length(info: number, at: number): { count: number; start: number } {
-    if (info !== 0xf) return { count: info, start: at + 1 };
-    const marker = bytes[at + 1] ?? fail("truncated length", at + 1);
-    if (marker >> 4 !== 0x1) fail("length is not an integer", at + 1);
+  /** The element count of a container or string and where its data starts. */
+  private count(info: number, at: number): [number, number] {
+    if (info !== 0xf) return [info, at + 1];
+    if (at + 1 >= this.end) this.fail("truncated length", at + 1);
+    const marker = this.buf[at + 1]!;
+    if (marker >> 4 !== 0x1) this.fail("length is not an integer", at + 1);
     const size = 1 << (marker & 0xf);
-    if (size > 8) fail("length integer too large", at + 1);
-    return { count: uint(at + 2, size), start: at + 2 + size };
+    if (size > 8) this.fail("length integer too large", at + 1);
+    return [this.uint(at + 2, size), at + 2 + size];
   }
 
-  function slice(start: number, size: number): Uint8Array {
-    if (size < 0 || start + size > trailer) fail(`value of ${size} bytes runs past the object area`, start);
-    return bytes.subarray(start, start + size);
-  }
-
-  function decode(ref: number, depth: number): PlistValue {
-    produced += 1;
-    if ((produced & 0xffff) === 0 && Date.now() - startedAt > budget.maxMillis) {
-      throw new SpyglassError("BUDGET", `Binary plist took longer than ${budget.maxMillis} ms to decode`, {
-        ...(file === undefined ? {} : { file }),
-      });
+  private decode(ref: number, depth: number): PlistValue {
+    this.produced += 1;
+    if ((this.produced & 0xffff) === 0 && Date.now() - this.startedAt > this.budget.maxMillis) {
+      throw this.error("BUDGET", `Binary plist took longer than ${this.budget.maxMillis} ms to decode`);
     }
-    if (produced > budget.maxValues) {
-      throw new SpyglassError("BUDGET", `Binary plist expands to more than ${budget.maxValues} values`, {
-        ...(file === undefined ? {} : { file }),
-      });
+    if (this.produced > this.budget.maxValues) {
+      throw this.error("BUDGET", `Binary plist expands to more than ${this.budget.maxValues} values`);
     }
-    if (depth > budget.maxDepth) {
-      throw new SpyglassError("BUDGET", `Binary plist nests deeper than ${budget.maxDepth} levels`, {
-        ...(file === undefined ? {} : { file }),
-      });
+    if (depth > this.budget.maxDepth) {
+      throw this.error("BUDGET", `Binary plist nests deeper than ${this.budget.maxDepth} levels`);
     }
-    const at = objectOffset(ref);
-    const marker = bytes[at] ?? fail("truncated object", at);
-    const type = marker >> 4;
+    const at = this.objectOffset(ref);
+    const marker = this.buf[at]!;
     const info = marker & 0xf;
-    switch (type) {
+    switch (marker >> 4) {
       case 0x0:
         if (info === 0x8) return false;
         if (info === 0x9) return true;
         if (info === 0x0 || info === 0xf) return null;
-        return fail(`unknown simple value 0x${marker.toString(16)}`, at);
+        return this.fail(`unknown simple value 0x${marker.toString(16)}`, at);
       case 0x1: {
         const size = 1 << info;
-        if (size === 16) {
-          // 128-bit integers are written by CF for unsigned 64-bit values; the high half is zero.
-          return toNumber(view.getBigUint64(at + 1 + 8, false), slice(at + 1, 16));
-        }
-        if (size > 8) return fail(`integer of ${size} bytes`, at);
-        slice(at + 1, size);
-        if (size === 8) return toNumber(view.getBigInt64(at + 1, false));
-        return readBig(view, at + 1, size);
+        this.need(at + 1, size);
+        if (size <= 4) return this.uintAt(at + 1, size);
+        if (size === 8) return safeNumber(this.buf.readBigInt64BE(at + 1));
+        // 128-bit integers are written by CF for unsigned 64-bit values; the high half is zero.
+        if (size === 16) return safeNumber(this.buf.readBigUInt64BE(at + 9));
+        return this.fail(`integer of ${size} bytes`, at);
       }
       case 0x2: {
         const size = 1 << info;
-        slice(at + 1, size);
-        if (size === 4) return view.getFloat32(at + 1, false);
-        if (size === 8) return view.getFloat64(at + 1, false);
-        return fail(`real of ${size} bytes`, at);
+        this.need(at + 1, size);
+        if (size === 4) return this.buf.readFloatBE(at + 1);
+        if (size === 8) return this.buf.readDoubleBE(at + 1);
+        return this.fail(`real of ${size} bytes`, at);
       }
-      case 0x3: {
-        slice(at + 1, 8);
-        return new Date(COCOA_EPOCH_MS + view.getFloat64(at + 1, false) * 1000);
-      }
+      case 0x3:
+        this.need(at + 1, 8);
+        return new Date(COCOA_EPOCH_MS + this.buf.readDoubleBE(at + 1) * 1000);
       case 0x4: {
-        const { count, start } = length(info, at);
-        return Uint8Array.from(slice(start, count));
+        const [length, start] = this.count(info, at);
+        this.need(start, length);
+        // A plain Uint8Array (not a Buffer), as the XML decoder gives, detached from the input.
+        const data = new Uint8Array(length);
+        data.set(this.buf.subarray(start, start + length));
+        return data;
       }
       case 0x5: {
-        const { count, start } = length(info, at);
-        return Buffer.from(slice(start, count)).toString("latin1");
+        const [length, start] = this.count(info, at);
+        this.need(start, length);
+        return this.buf.toString("latin1", start, start + length);
       }
       case 0x6: {
-        const { count, start } = length(info, at);
-        const raw = Buffer.from(slice(start, count * 2));
-        const swapped = Buffer.alloc(raw.length);
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          swapped[i] = raw[i + 1]!;
-          swapped[i + 1] = raw[i]!;
+        const [length, start] = this.count(info, at);
+        this.need(start, length * 2);
+        const swapped = Buffer.allocUnsafe(length * 2);
+        for (let i = 0; i < length * 2; i += 2) {
+          swapped[i] = this.buf[start + i + 1]!;
+          swapped[i + 1] = this.buf[start + i]!;
         }
         return swapped.toString("utf16le");
       }
       case 0x7: {
-        const { count, start } = length(info, at);
-        return Buffer.from(slice(start, count)).toString("utf8");
+        const [length, start] = this.count(info, at);
+        this.need(start, length);
+        return this.buf.toString("utf8", start, start + length);
       }
       case 0x8:
-        return new PlistUid(uint(at + 1, info + 1));
+        return new PlistUid(this.uint(at + 1, info + 1));
       case 0xa:
       case 0xc: {
-        const { count, start } = length(info, at);
-        slice(start, count * refSize);
-        return enter(ref, at, () => {
-          const items: PlistValue[] = [];
-          for (let i = 0; i < count; i++) items.push(decode(uint(start + i * refSize, refSize), depth + 1));
-          return items;
-        });
+        const [length, start] = this.count(info, at);
+        const refSize = this.refSize;
+        this.need(start, length * refSize);
+        this.enter(ref, at);
+        const items: PlistValue[] = new Array(length);
+        for (let i = 0; i < length; i++)
+          items[i] = this.decode(this.uintAt(start + i * refSize, refSize), depth + 1);
+        this.active.delete(ref);
+        return items;
       }
       case 0xd: {
-        const { count, start } = length(info, at);
-        slice(start, count * 2 * refSize);
-        return enter(ref, at, () => {
-          const dict: PlistDict = Object.create(null) as PlistDict;
-          for (let i = 0; i < count; i++) {
-            const key = decode(uint(start + i * refSize, refSize), depth + 1);
-            const value = decode(uint(start + (count + i) * refSize, refSize), depth + 1);
-            dict[keyString(key)] = value;
-          }
-          return dict;
-        });
+        const [length, start] = this.count(info, at);
+        const refSize = this.refSize;
+        this.need(start, length * 2 * refSize);
+        this.enter(ref, at);
+        const dict: PlistDict = Object.create(null) as PlistDict;
+        for (let i = 0; i < length; i++) {
+          const key = this.decode(this.uintAt(start + i * refSize, refSize), depth + 1);
+          dict[keyString(key)] = this.decode(this.uintAt(start + (length + i) * refSize, refSize), depth + 1);
+        }
+        this.active.delete(ref);
+        return dict;
       }
       default:
-        return fail(`unknown object type 0x${type.toString(16)}`, at);
+        return this.fail(`unknown object type 0x${(marker >> 4).toString(16)}`, at);
     }
   }
 
-  function enter(ref: number, at: number, body: () => PlistValue): PlistValue {
-    if (active.has(ref)) fail(`object ${ref} contains itself`, at);
-    active.add(ref);
-    try {
-      return body();
-    } finally {
-      active.delete(ref);
-    }
+  /** Marks a container as being decoded; one that contains itself is refused. */
+  private enter(ref: number, at: number): void {
+    if (this.active.has(ref)) this.fail(`object ${ref} contains itself`, at);
+    this.active.add(ref);
   }
-
-  return decode(topObject, 0);
 }
 
-function readBig(view: DataView, at: number, size: number): number {
-  let value = 0;
-  for (let i = 0; i < size; i++) value = value * 256 + view.getUint8(at + i);
-  return value;
+function isIntSize(size: number): boolean {
+  return size === 1 || size === 2 || size === 4 || size === 8;
 }
 
-function toNumber(value: bigint, _raw?: Uint8Array): number | bigint {
+function safeNumber(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
     ? Number(value)
     : value;

@@ -32,7 +32,13 @@ export interface OpenedDatabase {
 /** Opens a read-only in-memory database from an image (and optional WAL sidecar bytes). */
 export function openSqliteImage(
   bytes: Buffer,
-  options: { file?: string; wal?: Buffer; budget?: Partial<SqliteBudget> } = {},
+  options: {
+    file?: string;
+    wal?: Buffer;
+    budget?: Partial<SqliteBudget>;
+    /** The caller hands the buffer over: it may be patched in place instead of copied. */
+    transfer?: boolean;
+  } = {},
 ): OpenedDatabase {
   const where = options.file === undefined ? {} : { file: options.file };
   const budget = { ...DEFAULT_SQLITE_BUDGET, ...options.budget };
@@ -46,7 +52,7 @@ export function openSqliteImage(
   if (!isSqlite(bytes)) {
     throw new SpyglassError("CORRUPT", "Not a SQLite database (no SQLite header)", { ...where, offset: 0 });
   }
-  let image: Buffer = Buffer.from(bytes);
+  let image: Buffer = options.transfer === true ? bytes : Buffer.from(bytes);
   let walFramesApplied = 0;
   let walFramesIgnored = 0;
   if (options.wal !== undefined && options.wal.length > 0) {
@@ -55,7 +61,7 @@ export function openSqliteImage(
       options.wal,
       options.file === undefined ? undefined : `${options.file}-wal`,
     );
-    image = result.image === bytes ? Buffer.from(bytes) : result.image;
+    image = result.image;
     walFramesApplied = result.framesApplied;
     walFramesIgnored = result.framesIgnored;
   }

@@ -38,7 +38,7 @@ describe.skipIf(backups === undefined)(
       const backup = await openIosBackup(join(dir, "dev-ios16-enc"), { password: () => crypto.password });
       expect(backup.encrypted).toBe(true);
       expect(backup.derivedKey?.toString("hex")).toBe(crypto.kek_hex);
-      expect(sha256(backup.manifestDb)).toBe(crypto.manifest_db_plaintext_sha256);
+      expect(sha256(await backup.readManifestDb())).toBe(crypto.manifest_db_plaintext_sha256);
       expect(files.length).toBe(15);
       for (const file of files) {
         const manifestFile = backup.files.find((f) => f.entry.backup?.fileId === file.fileID);

@@ -62,8 +62,8 @@ export interface IosBackup extends EvidenceSource {
   readonly keybag: Keybag | undefined;
   readonly counts: BackupCounts;
   readonly files: readonly ManifestFile[];
-  /** Manifest.db as plaintext SQLite bytes (decrypted in memory when needed). */
-  readonly manifestDb: Buffer;
+  /** Manifest.db as plaintext SQLite bytes, read (and decrypted in memory) again on each call. */
+  readManifestDb(): Promise<Buffer>;
   /** Reads and decrypts one payload, warning on padding and size mismatches. */
   readPayload(file: ManifestFile, options?: { maxBytes?: number }): Promise<Buffer>;
   /** The payload path on disk (`<dir>/<id[0:2]>/<id>`). */
@@ -166,6 +166,7 @@ export async function openIosBackup(
   let derivedKey: Buffer | undefined;
   let classKeys: Map<number, Buffer> | undefined;
   let manifestDb: Buffer = manifestRaw;
+  let manifestDbKey: Buffer | undefined;
 
   if (encrypted && !alreadyDecrypted) {
     const bag = manifestPlist.BackupKeyBag;
@@ -248,12 +249,14 @@ export async function openIosBackup(
         });
       }
       manifestDb = decrypted;
+      manifestDbKey = key;
     }
   }
 
   let opened: OpenedDatabase;
   try {
-    opened = openSqliteImage(manifestDb, { file: manifestPath });
+    // The image is ours (read or decrypted just now): SQLite may have it without another copy.
+    opened = openSqliteImage(manifestDb, { file: manifestPath, transfer: true });
   } catch (error) {
     if (error instanceof SpyglassError) {
       throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${error.message}`, {
@@ -400,7 +403,10 @@ export async function openIosBackup(
     keybag,
     counts,
     files,
-    manifestDb,
+    async readManifestDb() {
+      const raw = await fs.readFile(manifestPath);
+      return manifestDbKey === undefined ? raw : decryptPayload(manifestDbKey, raw).plaintext;
+    },
     device: deviceInfo(info, manifestPlist),
     get warnings() {
       return warnings.items;

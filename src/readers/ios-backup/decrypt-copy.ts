@@ -46,7 +46,7 @@ export async function writeDecryptedCopy(
       sha256: createHash("sha256").update(data).digest("hex"),
     });
   };
-  await write("Manifest.db", backup.manifestDb);
+  await write("Manifest.db", await backup.readManifestDb());
   for (const name of ["Info.plist", "Manifest.plist", "Status.plist"]) {
     try {
       await write(name, await fs.readFile(join(backup.dir, name)));

@@ -1,8 +1,9 @@
 /** Manifest.db rows → evidence entries (MBFile NSKeyedArchiver metadata decoded within budgets). */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
+import { BinaryPlistDecoder } from "../../formats/bplist.js";
 import { unarchive } from "../../formats/nskeyed.js";
 import { parsePlist } from "../../formats/plist.js";
-import { isPlistDict, type PlistValue } from "../../formats/plist-value.js";
+import { DEFAULT_PLIST_BUDGET, isPlistDict, type PlistValue } from "../../formats/plist-value.js";
 import { fromUnixSeconds } from "../../model/time.js";
 import type { WarningList } from "../../model/warning.js";
 import type { SqliteDatabase } from "../../sqlite/open.js";
@@ -41,7 +42,7 @@ export function readManifestFiles(db: SqliteDatabase, warnings: WarningList): Ma
       );
       continue;
     }
-    const expected = createHash("sha1").update(`${domain}-${relativePath}`, "utf8").digest("hex");
+    const expected = hash("sha1", `${domain}-${relativePath}`);
     if (expected !== fileId) {
       warnings.count(
         "BAD_FILE_ID",
@@ -52,12 +53,7 @@ export function readManifestFiles(db: SqliteDatabase, warnings: WarningList): Ma
     let meta: Record<string, PlistValue> = {};
     if (blob instanceof Uint8Array && blob.length > 0) {
       try {
-        const decoded = unarchive(parsePlist(blob, { file: "Manifest.db", budget: MBFILE_BUDGET }), {
-          file: "Manifest.db",
-          budget: { maxObjects: 10_000, maxDepth: 16 },
-        });
-        if (isPlistDict(decoded)) meta = decoded;
-        else throw new Error("MBFile is not a dictionary");
+        meta = decodeMbFile(blob);
       } catch {
         warnings.count(
           "BAD_METADATA",
@@ -90,17 +86,20 @@ export function readManifestFiles(db: SqliteDatabase, warnings: WarningList): Ma
       origin: `${domain}::${relativePath}`,
       backup: { domain, relativePath, fileId, flags },
       present: kind !== "file",
-      ...(mode === undefined ? {} : { mode }),
-      ...(uid === undefined ? {} : { uid }),
-      ...(gid === undefined ? {} : { gid }),
-      ...(birthAt === undefined ? {} : { birthAt }),
-      ...(modifiedAt === undefined ? {} : { modifiedAt }),
-      ...(changedAt === undefined ? {} : { changedAt }),
-      ...(typeof target === "string" ? { linkTarget: target } : {}),
-      ...(protection === undefined ? {} : { protectionClass: protection }),
     };
+    // Plain assignments: object spreads here would allocate nine temporaries per row.
+    if (mode !== undefined) entry.mode = mode;
+    if (uid !== undefined) entry.uid = uid;
+    if (gid !== undefined) entry.gid = gid;
+    if (birthAt !== undefined) entry.birthAt = birthAt;
+    if (modifiedAt !== undefined) entry.modifiedAt = modifiedAt;
+    if (changedAt !== undefined) entry.changedAt = changedAt;
+    if (typeof target === "string") entry.linkTarget = target;
+    if (protection !== undefined) entry.protectionClass = protection;
     const key = meta.EncryptionKey;
-    files.push({ entry, declaredSize, ...(key instanceof Uint8Array ? { encryptionKey: key } : {}) });
+    const file: ManifestFile = { entry, declaredSize };
+    if (key instanceof Uint8Array) file.encryptionKey = key;
+    files.push(file);
   }
   return files;
 }
@@ -122,4 +121,81 @@ function num(value: PlistValue | undefined): number | undefined {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value === "bigint") return Number(value);
   return undefined;
+}
+
+/** The MBFile fields read from a Manifest.db row. */
+const NUMBER_FIELDS = new Set([
+  "LastModified",
+  "LastStatusChange",
+  "Birth",
+  "Size",
+  "Mode",
+  "UserID",
+  "GroupID",
+  "ProtectionClass",
+]);
+
+/**
+ * Decodes an MBFile keyed archive. The fast path reads just the needed fields through the
+ * decoder's lazy navigation (a backup has hundreds of thousands of these blobs); any archive of
+ * another shape goes through the generic unarchiver.
+ */
+export function decodeMbFile(blob: Uint8Array): Record<string, PlistValue> {
+  const decoder = new BinaryPlistDecoder(blob, { ...DEFAULT_PLIST_BUDGET, ...MBFILE_BUDGET }, "Manifest.db");
+  let objects: number[] | undefined;
+  let rootUid: number | undefined;
+  decoder.forEachEntry(decoder.top, (key, value) => {
+    if (decoder.isAscii(key, "$objects")) objects = decoder.arrayRefs(value);
+    else if (decoder.isAscii(key, "$top")) {
+      decoder.forEachEntry(value, (k, v) => {
+        if (decoder.isAscii(k, "root")) rootUid = decoder.uidAt(v);
+      });
+    }
+  });
+  const list = objects;
+  const rootRef = list === undefined || rootUid === undefined ? undefined : list[rootUid];
+  if (list === undefined || rootRef === undefined || decoder.typeAt(rootRef) !== 0xd)
+    return genericMbFile(blob);
+  const resolve = (ref: number): number | undefined => {
+    const uid = decoder.uidAt(ref);
+    return uid === undefined ? ref : list[uid];
+  };
+  const meta: Record<string, PlistValue> = Object.create(null) as Record<string, PlistValue>;
+  let unexpected = false;
+  decoder.forEachEntry(rootRef, (key, value) => {
+    const name = decoder.valueAt(key);
+    if (typeof name !== "string") return;
+    if (NUMBER_FIELDS.has(name)) {
+      meta[name] = decoder.valueAt(value);
+      return;
+    }
+    if (name !== "EncryptionKey" && name !== "Target") return;
+    const target = resolve(value);
+    if (target === undefined) {
+      unexpected = true;
+      return;
+    }
+    if (decoder.typeAt(target) !== 0xd) {
+      meta[name] = decoder.valueAt(target);
+      return;
+    }
+    // NSMutableData {NS.data} or NSString {NS.string}, whose payload may itself be a UID.
+    decoder.forEachEntry(target, (k, v) => {
+      if (decoder.isAscii(k, "NS.data") || decoder.isAscii(k, "NS.string")) {
+        const inner = resolve(v);
+        if (inner === undefined) unexpected = true;
+        else meta[name] = decoder.valueAt(inner);
+      }
+    });
+  });
+  return unexpected ? genericMbFile(blob) : meta;
+}
+
+function genericMbFile(blob: Uint8Array): Record<string, PlistValue> {
+  const decoded = unarchive(parsePlist(blob, { file: "Manifest.db", budget: MBFILE_BUDGET }), {
+    file: "Manifest.db",
+    budget: { maxObjects: 10_000, maxDepth: 16 },
+  });
+  if (!isPlistDict(decoded)) throw new Error("MBFile is not a dictionary");
+  return decoded;
 }
