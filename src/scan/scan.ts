@@ -12,7 +12,7 @@ import type { Finding } from "../model/finding.js";
 import type { Warning } from "../model/warning.js";
 import type { DeviceInfo, EvidenceKind, EvidenceSource } from "../readers/types.js";
 import { type FileRead, hashingSource } from "./hashing-source.js";
-import { findingRows, recordRows, type TimelineRow } from "./timeline.js";
+import { type DeviceTimeline, findingRows, recordRefs, type TimelineRef } from "./timeline.js";
 import { decideVerdict, type VerdictResult } from "./verdict.js";
 
 /** A hashed file of the evidence itself (backup index and plists, or the archive). */
@@ -37,7 +37,8 @@ export interface DeviceScan {
   filesRead: FileRead[];
   inputHashes: InputHash[];
   verdict: VerdictResult;
-  timeline: TimelineRow[];
+  /** Present when the scan was asked to keep a timeline (it is written only with --output). */
+  timeline: DeviceTimeline | undefined;
 }
 
 /** Receives each record while it is produced (to stream artifacts/<id>.jsonl). */
@@ -111,17 +112,25 @@ export function detectionContext(input: {
 /** Scans one opened source. */
 export async function scanSource(
   opened: EvidenceSource,
-  options: { id: string; indicators: IndicatorIndex | undefined; sink?: ScanRecordSink; device?: string },
+  options: {
+    id: string;
+    indicators: IndicatorIndex | undefined;
+    sink?: ScanRecordSink;
+    device?: string;
+    /** Keep timeline references (only needed to write timeline.csv). */
+    timeline?: boolean;
+  },
 ): Promise<DeviceScan> {
   const { source, reads } = hashingSource(opened);
   const records = new Map<string, ArtifactRecord[]>();
-  const timeline: TimelineRow[] = [];
+  const refs: TimelineRef[] = [];
   const statuses: ArtifactStatus[] = [];
-  for (const definition of ARTIFACTS) {
+  for (const [definitionIndex, definition] of ARTIFACTS.entries()) {
     const kept: ArtifactRecord[] = [];
     const status = await runArtifact(source, definition, (record) => {
       kept.push(record);
-      timeline.push(...recordRows(definition, record, options.device));
+      if (options.timeline === true)
+        for (const ref of recordRefs(definition, record, definitionIndex, kept.length - 1)) refs.push(ref);
       options.sink?.(record, definition);
     });
     statuses.push(status);
@@ -135,7 +144,16 @@ export async function scanSource(
     indicators: options.indicators,
   });
   const { findings, limitations } = runDetections(context);
-  for (const finding of findings) timeline.push(...findingRows(finding, options.device));
+  const timeline: DeviceTimeline | undefined =
+    options.timeline === true
+      ? {
+          refs,
+          rows: findings.flatMap((finding) => findingRows(finding, options.device)),
+          records,
+          definitions: ARTIFACTS,
+          ...(options.device === undefined ? {} : { device: options.device }),
+        }
+      : undefined;
   const verdict = decideVerdict({ kind: source.kind, findings, limitations, statuses });
   const encrypted = (opened as EvidenceSource & { encrypted?: boolean }).encrypted;
   if (source.kind === "ios-backup" && encrypted === false) {

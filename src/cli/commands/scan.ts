@@ -7,7 +7,7 @@ import { mvtAlerts, ResultsFolder } from "../../scan/output.js";
 import { buildResults } from "../../scan/results.js";
 import { type DeviceScan, scanSource } from "../../scan/scan.js";
 import { renderSummary } from "../../scan/summary.js";
-import { sortTimeline, timelineCsv } from "../../scan/timeline.js";
+import { timelineRows, writeTimelineCsv } from "../../scan/timeline.js";
 import { VERDICT_EXIT } from "../../scan/verdict.js";
 import { parseCommandArgs } from "../args.js";
 import { defineCommand } from "../command.js";
@@ -80,6 +80,7 @@ ${KEY_OPTIONS_HELP}`,
           await scanSource(source, {
             id,
             indicators: indicators.index,
+            timeline: folder !== undefined,
             ...(device === undefined ? {} : { device }),
             ...(folder === undefined
               ? {}
@@ -101,7 +102,10 @@ ${KEY_OPTIONS_HELP}`,
         await folder.close();
         await folder.writeFile("results.json", `${JSON.stringify(results, null, 2)}\n`);
         await folder.writeFile("alerts.json", `${JSON.stringify(mvtAlerts(results.findings), null, 2)}\n`);
-        await folder.writeFile("timeline.csv", timelineCsv(sortTimeline(scans.flatMap((s) => s.timeline))));
+        await writeTimelineCsv(
+          folder.path("timeline.csv"),
+          timelineRows(scans.flatMap((s) => (s.timeline === undefined ? [] : [s.timeline]))),
+        );
       }
       if (values.json === true) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       else {
