@@ -53,7 +53,10 @@ function scan(
   evidence: string,
   env: NodeJS.ProcessEnv = {},
 ): { seconds: number; exit: number; maxRssMB: number } {
-  return node("measure.js", ["scan", evidence, "--output", join(work, "scan-out"), "--force"], env);
+  const run = node("measure.js", ["scan", evidence, "--output", join(work, "scan-out"), "--force"], env);
+  // 0, 2, 3 and 4 are verdicts; 1 is an error, and its timing would mean nothing.
+  if (run.exit === 1) throw new Error(`scan of ${evidence} failed`);
+  return run;
 }
 
 async function seconds(fn: () => unknown): Promise<number> {

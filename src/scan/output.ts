@@ -2,7 +2,7 @@
  * Writes a scan's results folder: results.json, alerts.json (MVT's shape), timeline.csv and
  * artifacts/<id>.jsonl. Everything is written below the folder the user named, nowhere else.
  */
-import { createWriteStream, promises as fs, mkdirSync, type WriteStream } from "node:fs";
+import { closeSync, promises as fs, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { ArtifactDefinition, ArtifactRecord } from "../artifacts/define.js";
 import { SpyglassError } from "../errors.js";
@@ -34,9 +34,18 @@ export function redactRecord(
 }
 
 /** A results folder being written. */
+/** One open artifacts/<id>.jsonl: a descriptor and the text not yet written. */
+interface JsonlFile {
+  fd: number;
+  pending: string;
+}
+
+/** JSONL text is written in pieces of about this size. */
+const FLUSH_CHARS = 256 * 1024;
+
 export class ResultsFolder {
   readonly dir: string;
-  private readonly streams = new Map<string, WriteStream>();
+  private readonly files = new Map<string, JsonlFile>();
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -59,7 +68,10 @@ export class ResultsFolder {
     return target;
   }
 
-  /** Appends a record to artifacts/<id>.jsonl. */
+  /**
+   * Appends a record to artifacts/<id>.jsonl. Writes are synchronous and batched: records arrive
+   * from a synchronous sink, and an unwaited stream would buffer every line in memory.
+   */
   writeRecord(
     record: ArtifactRecord,
     definition: ArtifactDefinition,
@@ -68,20 +80,23 @@ export class ResultsFolder {
   ): void {
     if (!/^[a-z0-9][a-z0-9/-]*$/.test(record.artifact))
       throw new SpyglassError("INTERNAL", `Bad artifact id ${record.artifact}`);
-    let stream = this.streams.get(record.artifact);
-    if (stream === undefined) {
+    let file = this.files.get(record.artifact);
+    if (file === undefined) {
       const path = this.path(join("artifacts", `${record.artifact}.jsonl`));
-      // Directories are created synchronously once per artifact so the stream can open at once.
-      requireDir(dirname(path));
-      stream = createWriteStream(path, { flags: "w" });
-      this.streams.set(record.artifact, stream);
+      mkdirSync(dirname(path), { recursive: true });
+      file = { fd: openSync(path, "w"), pending: "" };
+      this.files.set(record.artifact, file);
     }
     const line = {
       ...(device === undefined ? {} : { device }),
       ...record,
       data: redactRecord(record.data, definition, includeContent),
     };
-    stream.write(`${JSON.stringify(line)}\n`);
+    file.pending += `${JSON.stringify(line)}\n`;
+    if (file.pending.length >= FLUSH_CHARS) {
+      writeSync(file.fd, file.pending);
+      file.pending = "";
+    }
   }
 
   /** Writes a whole file (JSON or text). */
@@ -89,24 +104,14 @@ export class ResultsFolder {
     await fs.writeFile(this.path(name), content);
   }
 
-  /** Flushes and closes the JSONL streams. */
+  /** Flushes and closes the JSONL files. */
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.streams.values()].map(
-        (stream) =>
-          new Promise<void>((done, fail) => {
-            stream.end(() => done());
-            stream.on("error", fail);
-          }),
-      ),
-    );
-    this.streams.clear();
+    for (const file of this.files.values()) {
+      if (file.pending !== "") writeSync(file.fd, file.pending);
+      closeSync(file.fd);
+    }
+    this.files.clear();
   }
-}
-
-/** A synchronous mkdir keeps writeRecord synchronous, as the record sink is. */
-function requireDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
 }
 
 const MVT_LEVEL: Record<Finding["level"], string> = {
