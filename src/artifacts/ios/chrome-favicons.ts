@@ -1,9 +1,8 @@
 /** Chrome for iOS favicon store: `icon_mapping` (page → icon) joined to `favicons` and the newest bitmap times. */
-import type { Observable } from "../../model/observable.js";
 import { fromWebkitMicroseconds } from "../../model/time.js";
 import { type SqliteDatabase, tableColumns } from "../../sqlite/open.js";
 import { defineArtifact, type ParseContext } from "../define.js";
-import { asInteger, cappedText, compact, webLocation } from "./_shared/web.js";
+import { asInteger, cappedText, compact, pageAndIconObservables, webLocation } from "./_shared/web.js";
 
 /** One page whose favicon Chrome stored. */
 export interface ChromeFaviconRecord {
@@ -101,12 +100,7 @@ export const chromeFaviconsArtifact = defineArtifact<ChromeFaviconRecord>({
     schema: { icon_mapping: ["id", "page_url", "icon_id"], favicons: ["id", "url"] },
     parse: parseChromeFavicons,
   },
-  observables: (record) => {
-    const found: Observable[] = [{ kind: "url", value: record.url, field: "url" }];
-    if (record.iconUrl !== undefined && record.iconUrl !== "")
-      found.push({ kind: "url", value: record.iconUrl, field: "iconUrl" });
-    return found;
-  },
+  observables: pageAndIconObservables,
   events: (record) =>
     record.at === undefined
       ? []

@@ -1,9 +1,8 @@
 /** Safari's favicon cache: Favicons.db `page_url` joined to `icon_info`, plus the icons it rejected (`rejected_resources`). */
-import type { Observable } from "../../model/observable.js";
 import { fromCocoaSeconds } from "../../model/time.js";
 import { type SqliteDatabase, tableColumns } from "../../sqlite/open.js";
 import { defineArtifact, type ParseContext } from "../define.js";
-import { asInteger, cappedText, compact, webLocation } from "./_shared/web.js";
+import { asInteger, cappedText, compact, pageAndIconObservables, webLocation } from "./_shared/web.js";
 
 /** One page → icon entry of Safari's favicon cache. */
 export interface SafariFaviconRecord {
@@ -107,12 +106,7 @@ export const safariFaviconsArtifact = defineArtifact<SafariFaviconRecord>({
     schema: { page_url: ["url", "uuid"], icon_info: ["uuid", "url", "timestamp"] },
     parse: parseSafariFavicons,
   },
-  observables: (record) => {
-    const found: Observable[] = [{ kind: "url", value: record.url, field: "url" }];
-    if (record.iconUrl !== undefined && record.iconUrl !== "")
-      found.push({ kind: "url", value: record.iconUrl, field: "iconUrl" });
-    return found;
-  },
+  observables: pageAndIconObservables,
   events: (record) =>
     record.at === undefined
       ? []

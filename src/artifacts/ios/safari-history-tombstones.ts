@@ -4,6 +4,7 @@ import { fromCocoaSeconds } from "../../model/time.js";
 import { type SqliteDatabase, tableColumns } from "../../sqlite/open.js";
 import { defineArtifact, type ParseContext } from "../define.js";
 import { asInteger, asNumber, cappedText, compact, webLocation } from "./_shared/web.js";
+import { SAFARI_HISTORY_PATHS } from "./safari-history.js";
 
 /** One deletion recorded by Safari (kept so iCloud sync can replay it). */
 export interface SafariHistoryTombstoneRecord {
@@ -64,12 +65,7 @@ export const safariHistoryTombstonesArtifact = defineArtifact<SafariHistoryTombs
   description:
     "Time ranges and URLs deleted from Safari history; explains missing visits and can show a cleanup right after an exploit page was opened.",
   sources: ["ios-backup", "fs-dump"],
-  paths: [
-    "/private/var/mobile/Library/Safari/History.db",
-    "/private/var/mobile/Library/Safari/Profiles/*/History.db",
-    "/private/var/mobile/Containers/Data/Application/*/Library/Safari/History.db",
-    "/private/var/mobile/Containers/Data/Application/*/Library/Safari/Profiles/*/History.db",
-  ],
+  paths: SAFARI_HISTORY_PATHS,
   iosVersions: "iOS 9–18",
   input: {
     kind: "sqlite",

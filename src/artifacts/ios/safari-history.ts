@@ -147,6 +147,14 @@ export function* parseSafariHistory(
   }
 }
 
+/** Where Safari keeps History.db: the default profile, iOS 17 profiles, and apps embedding the store. */
+export const SAFARI_HISTORY_PATHS = [
+  "/private/var/mobile/Library/Safari/History.db",
+  "/private/var/mobile/Library/Safari/Profiles/*/History.db",
+  "/private/var/mobile/Containers/Data/Application/*/Library/Safari/History.db",
+  "/private/var/mobile/Containers/Data/Application/*/Library/Safari/Profiles/*/History.db",
+] as const;
+
 /** ios/safari-history: every Safari visit, with the redirect chain needed by the HTTP-redirect heuristic. */
 export const safariHistoryArtifact = defineArtifact<SafariHistoryRecord>({
   id: "ios/safari-history",
@@ -154,12 +162,7 @@ export const safariHistoryArtifact = defineArtifact<SafariHistoryRecord>({
   description:
     "Pages visited in Safari (and apps embedding its history store); exploit links and network-injection redirects leave visits here.",
   sources: ["ios-backup", "fs-dump"],
-  paths: [
-    "/private/var/mobile/Library/Safari/History.db",
-    "/private/var/mobile/Library/Safari/Profiles/*/History.db",
-    "/private/var/mobile/Containers/Data/Application/*/Library/Safari/History.db",
-    "/private/var/mobile/Containers/Data/Application/*/Library/Safari/Profiles/*/History.db",
-  ],
+  paths: SAFARI_HISTORY_PATHS,
   iosVersions: "iOS 9–18",
   input: {
     kind: "sqlite",

@@ -1,4 +1,6 @@
 /** Helpers shared by the browser and web artifacts (batch B): hostile-value coercion, size caps, path facts. */
+
+import type { Observable } from "../../../model/observable.js";
 import { fromUnixSeconds } from "../../../model/time.js";
 import { asNumber, asText, MAX_TEXT } from "../../values.js";
 
@@ -76,4 +78,12 @@ export function originFromWebsiteDataName(name: string): string | undefined {
   if (scheme === "file") return "file://";
   if (host === "" || /[\s/\\@]/.test(host)) return undefined;
   return port === "0" ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+}
+
+/** The page URL and icon URL of a favicon record, as URL observables (Safari and Chrome alike). */
+export function pageAndIconObservables(record: { url: string; iconUrl?: string }): Observable[] {
+  const found: Observable[] = [{ kind: "url", value: record.url, field: "url" }];
+  if (record.iconUrl !== undefined && record.iconUrl !== "")
+    found.push({ kind: "url", value: record.iconUrl, field: "iconUrl" });
+  return found;
 }
