@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -481,7 +481,9 @@ describe("sample devices: sizes and determinism", () => {
   });
 });
 
-describe("sample devices: noise never matches the public indicators", () => {
+const iocsRoot = corpusPath("iocs");
+
+describe.skipIf(iocsRoot === undefined)("sample devices: noise never matches the public indicators", () => {
   const lists = (name: string): Set<string> => {
     const dirs = [
       "mvt-indicators/2023-06_01_operation_triangulation",
@@ -492,8 +494,9 @@ describe("sample devices: noise never matches the public indicators", () => {
     ];
     const out = new Set<string>();
     for (const dir of dirs) {
-      const path = corpusPath("iocs", dir, name);
-      if (path === undefined) continue;
+      // Not every campaign publishes every list: a missing one is simply not read.
+      const path = join(iocsRoot!, dir, name);
+      if (!existsSync(path)) continue;
       for (const line of readFileSync(path, "utf8").split("\n"))
         if (line.trim() !== "") out.add(line.trim().toLowerCase());
     }
@@ -504,7 +507,8 @@ describe("sample devices: noise never matches the public indicators", () => {
     const processes = lists("processes.txt");
     const domains = lists("domains.txt");
     const emails = lists("emails.txt");
-    if (processes.size === 0 || domains.size === 0) return;
+    expect(processes.size).toBeGreaterThan(0);
+    expect(domains.size).toBeGreaterThan(0);
     const { model } = sampleDeviceModel({ profile: "clean", seed: SEED, size: "realistic" });
     for (const p of model.processes) {
       for (const part of [p.name, ...p.name.split("/")])
