@@ -12,22 +12,17 @@ import {
   toDevicePath,
 } from "./layout.js";
 
-/** A member as a backend lists it, before its device path is known. */
-export interface RawMember<L> {
+/** A member as a backend lists it, before its device path is known: the entry's metadata plus its name. */
+export interface RawMember<L>
+  extends Pick<
+    EvidenceEntry,
+    "size" | "mode" | "uid" | "gid" | "birthAt" | "modifiedAt" | "changedAt" | "accessedAt" | "present"
+  > {
   /** The name as stored (archive member name, or path relative to the folder). */
   name: string;
   kind: "file" | "directory" | "symlink" | "hardlink" | "other";
-  size: number;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  birthAt?: string;
-  modifiedAt?: string;
-  changedAt?: string;
-  accessedAt?: string;
   /** Symlink target as stored, or the member name a hard link points to. */
   linkTarget?: string;
-  present: boolean;
   locator: L;
 }
 
