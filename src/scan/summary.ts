@@ -1,5 +1,5 @@
 /** The terminal summary: verdict first, then findings grouped by rule, then what was not checked. */
-import { FINDING_LEVELS, type Finding } from "../model/finding.js";
+import { FINDING_LEVELS } from "../model/finding.js";
 import type { ScanResults, StoredFinding } from "./results.js";
 import type { Verdict } from "./verdict.js";
 
@@ -130,5 +130,3 @@ function wrap(text: string, width: number): string[] {
   if (line !== "") lines.push(line);
   return lines;
 }
-
-export type { Finding };
