@@ -65,8 +65,3 @@ export function fromUnixMicroseconds(value: unknown): string | undefined {
 export function fromDate(value: unknown): string | undefined {
   return value instanceof Date ? fromMillis(value.getTime()) : undefined;
 }
-
-/** Milliseconds since the Unix epoch for an ISO string produced by this module. */
-export function toMillis(iso: string): number {
-  return Date.parse(iso);
-}

@@ -3,9 +3,8 @@
  * encrypted. Decrypted bytes stay in memory; the evidence folder is only ever read.
  * Facts: ../shared/reference/ios-formats.md sections 1–2, mvt.md section 4, kaspersky.md 1.3.
  */
-import { createHash } from "node:crypto";
 import { type Dirent, promises as fs } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { SpyglassError } from "../../errors.js";
 import { parsePlistDict } from "../../formats/plist.js";
 import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
@@ -559,14 +558,4 @@ function lowerBound(sorted: readonly string[], value: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** SHA-256 of a buffer, hex. */
-export function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-/** The name a backup is known by: its folder name (the UDID). */
-export function backupLabel(backup: IosBackup): string {
-  return basename(backup.dir);
 }
