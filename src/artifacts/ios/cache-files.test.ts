@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { openFsDump } from "../../readers/fs-dump/index.js";
-import { openSqliteImage } from "../../sqlite/open.js";
+import { parseSqliteInput } from "../../testing/artifact-harness.js";
 import { corpusPath } from "../../testing/corpus.js";
-import { memorySource, sqliteImage } from "../../testing/memory-source.js";
-import type { ArtifactRecord, ParseContext } from "../define.js";
+import { memorySource } from "../../testing/memory-source.js";
+import type { ArtifactRecord } from "../define.js";
 import { runArtifact } from "../run.js";
 import { type CacheFileRecord, cacheFilesArtifact, fromSqliteTimestamp } from "./cache-files.js";
 
@@ -17,17 +17,7 @@ const PATH =
   "/private/var/mobile/Containers/Data/Application/com.example.app/Library/Caches/com.example.app/Cache.db";
 
 function parse(sql: string) {
-  const warnings: unknown[] = [];
-  const context: ParseContext = {
-    file: { path: PATH, kind: "file", size: 0, origin: PATH, present: true },
-    warn: (w) => warnings.push(w),
-  };
-  const { db } = openSqliteImage(sqliteImage(sql));
-  const input = cacheFilesArtifact.input;
-  if (input.kind !== "sqlite") throw new Error("expected a sqlite input");
-  const records = [...input.parse(db, context)];
-  db.close();
-  return { records, warnings };
+  return parseSqliteInput(cacheFilesArtifact, sql, PATH);
 }
 
 describe("ios/cache-files", () => {

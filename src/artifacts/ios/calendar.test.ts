@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { memorySource } from "../../testing/memory-source.js";
-import type { ArtifactStatus } from "../define.js";
-import { runArtifact } from "../run.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
 import { type CalendarRecord, calendarArtifact } from "./calendar.js";
 
 const PATH = "/private/var/mobile/Library/Calendar/Calendar.sqlitedb";
 
-async function run(sql: string): Promise<{ status: ArtifactStatus; records: CalendarRecord[] }> {
-  const records: CalendarRecord[] = [];
-  const status = await runArtifact(memorySource({ [PATH]: { sql } }), calendarArtifact, (r) => {
-    records.push(r.data as CalendarRecord);
-  });
-  return { status, records };
+async function run(sql: string) {
+  const { status, data } = await collectArtifact(calendarArtifact, { [PATH]: { sql } });
+  return { status, records: data as CalendarRecord[] };
 }
 
 const MODERN = `

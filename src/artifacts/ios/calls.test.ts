@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { memorySource } from "../../testing/memory-source.js";
-import type { ArtifactStatus } from "../define.js";
-import { runArtifact } from "../run.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
 import { type CallRecord, callsArtifact } from "./calls.js";
 
 const PATH = "/private/var/mobile/Library/CallHistoryDB/CallHistory.storedata";
 
-async function run(sql: string): Promise<{ status: ArtifactStatus; records: CallRecord[] }> {
-  const records: CallRecord[] = [];
-  const status = await runArtifact(memorySource({ [PATH]: { sql } }), callsArtifact, (r) => {
-    records.push(r.data as CallRecord);
-  });
-  return { status, records };
+async function run(sql: string) {
+  const { status, data } = await collectArtifact(callsArtifact, { [PATH]: { sql } });
+  return { status, records: data as CallRecord[] };
 }
 
 describe("ios/calls", () => {

@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { memorySource } from "../../testing/memory-source.js";
-import type { ArtifactStatus } from "../define.js";
-import { runArtifact } from "../run.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
 import { type InteractionRecord, interactionCArtifact } from "./interactionc.js";
 
 const PATH = "/private/var/mobile/Library/CoreDuet/People/interactionC.db";
 
-async function run(sql: string): Promise<{ status: ArtifactStatus; records: InteractionRecord[] }> {
-  const records: InteractionRecord[] = [];
-  const status = await runArtifact(memorySource({ [PATH]: { sql } }), interactionCArtifact, (r) => {
-    records.push(r.data as InteractionRecord);
-  });
-  return { status, records };
+async function run(sql: string) {
+  const { status, data } = await collectArtifact(interactionCArtifact, { [PATH]: { sql } });
+  return { status, records: data as InteractionRecord[] };
 }
 
 const CONTACTS = `CREATE TABLE ZCONTACTS (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, ZDISPLAYNAME VARCHAR, ZIDENTIFIER VARCHAR,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { writeBinaryPlist } from "../../formats/bplist-writer.js";
 import type { PlistValue } from "../../formats/plist-value.js";
-import { openSqliteImage } from "../../sqlite/open.js";
-import { memorySource, sqliteImage } from "../../testing/memory-source.js";
-import type { ArtifactRecord, ParseContext } from "../define.js";
+import { parseSqliteInput } from "../../testing/artifact-harness.js";
+import { memorySource } from "../../testing/memory-source.js";
+import type { ArtifactRecord } from "../define.js";
 import { runArtifact } from "../run.js";
 import {
   decodeSessionData,
@@ -48,17 +48,7 @@ INSERT INTO tab_sessions VALUES (1, 'T-1', ${SESSION});
 `;
 
 function parse(sql: string) {
-  const warnings: unknown[] = [];
-  const context: ParseContext = {
-    file: { path: PATH, kind: "file", size: 0, origin: PATH, present: true },
-    warn: (w) => warnings.push(w),
-  };
-  const { db } = openSqliteImage(sqliteImage(sql));
-  const input = safariBrowserStateArtifact.input;
-  if (input.kind !== "sqlite") throw new Error("expected a sqlite input");
-  const records = [...input.parse(db, context)];
-  db.close();
-  return { records, warnings };
+  return parseSqliteInput(safariBrowserStateArtifact, sql, PATH);
 }
 
 describe("ios/safari-browser-state", () => {

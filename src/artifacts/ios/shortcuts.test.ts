@@ -1,19 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { writeBinaryPlist } from "../../formats/bplist-writer.js";
 import { PlistUid } from "../../formats/plist-value.js";
-import { memorySource } from "../../testing/memory-source.js";
-import type { ArtifactStatus } from "../define.js";
-import { runArtifact } from "../run.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
 import { type ShortcutRecord, shortcutsArtifact } from "./shortcuts.js";
 
 const PATH = "/private/var/mobile/Library/Shortcuts/Shortcuts.sqlite";
 
-async function run(sql: string): Promise<{ status: ArtifactStatus; records: ShortcutRecord[] }> {
-  const records: ShortcutRecord[] = [];
-  const status = await runArtifact(memorySource({ [PATH]: { sql } }), shortcutsArtifact, (r) => {
-    records.push(r.data as ShortcutRecord);
-  });
-  return { status, records };
+async function run(sql: string) {
+  const { status, data } = await collectArtifact(shortcutsArtifact, { [PATH]: { sql } });
+  return { status, records: data as ShortcutRecord[] };
 }
 
 const hex = (bytes: Uint8Array): string => `x'${Buffer.from(bytes).toString("hex")}'`;

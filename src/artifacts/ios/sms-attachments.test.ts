@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openIosBackup } from "../../readers/ios-backup/backup.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource } from "../../testing/memory-source.js";
-import type { ArtifactStatus } from "../define.js";
 import { runArtifact } from "../run.js";
 import { type SmsAttachmentRecord, smsAttachmentsArtifact } from "./sms-attachments.js";
 
@@ -20,12 +20,9 @@ CREATE TABLE attachment (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQ
 INSERT INTO handle VALUES (1, 'attacker@example.com', 'iMessage');
 `;
 
-async function run(sql: string): Promise<{ status: ArtifactStatus; records: SmsAttachmentRecord[] }> {
-  const records: SmsAttachmentRecord[] = [];
-  const status = await runArtifact(memorySource({ [SMS_DB]: { sql } }), smsAttachmentsArtifact, (r) => {
-    records.push(r.data as SmsAttachmentRecord);
-  });
-  return { status, records };
+async function run(sql: string) {
+  const { status, data } = await collectArtifact(smsAttachmentsArtifact, { [SMS_DB]: { sql } });
+  return { status, records: data as SmsAttachmentRecord[] };
 }
 
 describe("ios/sms-attachments", () => {

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { openSqliteImage } from "../../sqlite/open.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
 import { corpusPath } from "../../testing/corpus.js";
-import { memorySource, sqliteImage } from "../../testing/memory-source.js";
-import type { ArtifactRecord, ArtifactStatus } from "../define.js";
+import { type memorySource, sqliteImage } from "../../testing/memory-source.js";
 import { runArtifact } from "../run.js";
 import { decodeAttributedBody } from "./_shared/comms.js";
 import { type SmsRecord, smsArtifact } from "./sms.js";
@@ -40,14 +40,9 @@ INSERT INTO chat VALUES (1, 'iMessage;+;chat123', 'chat123', 'iMessage'), (2, 'i
 INSERT INTO handle VALUES (1, '+447700900111', 'gb', 'iMessage'), (2, 'attacker@example.com', NULL, 'iMessage');
 `;
 
-async function run(
-  files: Parameters<typeof memorySource>[0],
-): Promise<{ status: ArtifactStatus; records: SmsRecord[] }> {
-  const records: SmsRecord[] = [];
-  const status = await runArtifact(memorySource(files), smsArtifact, (record: ArtifactRecord) => {
-    records.push(record.data as SmsRecord);
-  });
-  return { status, records };
+async function run(files: Parameters<typeof memorySource>[0]) {
+  const { status, data } = await collectArtifact(smsArtifact, files);
+  return { status, records: data as SmsRecord[] };
 }
 
 function parseImage(image: Buffer): SmsRecord[] {

@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { memorySource } from "../../testing/memory-source.js";
-import type { ArtifactStatus } from "../define.js";
-import { runArtifact } from "../run.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
 import { type WhatsAppContactRecord, whatsappContactsArtifact } from "./whatsapp-contacts.js";
 
 const PATH =
   "/private/var/mobile/Containers/Shared/AppGroup/group.net.whatsapp.WhatsApp.shared/ContactsV2.sqlite";
 
-async function run(sql: string): Promise<{ status: ArtifactStatus; records: WhatsAppContactRecord[] }> {
-  const records: WhatsAppContactRecord[] = [];
-  const status = await runArtifact(memorySource({ [PATH]: { sql } }), whatsappContactsArtifact, (r) => {
-    records.push(r.data as WhatsAppContactRecord);
-  });
-  return { status, records };
+async function run(sql: string) {
+  const { status, data } = await collectArtifact(whatsappContactsArtifact, { [PATH]: { sql } });
+  return { status, records: data as WhatsAppContactRecord[] };
 }
 
 describe("ios/whatsapp-contacts", () => {

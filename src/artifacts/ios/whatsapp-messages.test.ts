@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { backupFileId, writeBackup } from "../../generate/backup-writer.js";
 import { openIosBackup } from "../../readers/ios-backup/backup.js";
-import { type MemoryFile, memorySource, sqliteImage } from "../../testing/memory-source.js";
-import type { ArtifactRecord, ArtifactStatus } from "../define.js";
+import { collectArtifact } from "../../testing/artifact-harness.js";
+import { type MemoryFile, sqliteImage } from "../../testing/memory-source.js";
 import { runArtifact } from "../run.js";
 import {
   isWhatsAppMediaUrl,
@@ -38,14 +38,9 @@ INSERT INTO ZWAMESSAGEDATAITEM VALUES (1, 4, 'https://news.example/story', NULL,
 const LID = `CREATE TABLE ZWAPHONENUMBERLIDPAIR (Z_PK INTEGER PRIMARY KEY, ZLID VARCHAR, ZPHONENUMBER VARCHAR, ZTIMESTAMP TIMESTAMP);
 INSERT INTO ZWAPHONENUMBERLIDPAIR VALUES (1, '100000000000001@lid', '14155550100@s.whatsapp.net', 777000000);`;
 
-async function run(
-  files: Record<string, MemoryFile>,
-): Promise<{ status: ArtifactStatus; records: WhatsAppMessageRecord[] }> {
-  const records: WhatsAppMessageRecord[] = [];
-  const status = await runArtifact(memorySource(files), whatsappMessagesArtifact, (r: ArtifactRecord) => {
-    records.push(r.data as WhatsAppMessageRecord);
-  });
-  return { status, records };
+async function run(files: Record<string, MemoryFile>) {
+  const { status, data } = await collectArtifact(whatsappMessagesArtifact, files);
+  return { status, records: data as WhatsAppMessageRecord[] };
 }
 
 describe("ios/whatsapp-messages", () => {
