@@ -446,7 +446,7 @@ describe("sample devices: sizes and determinism", () => {
   });
 
   it("pads to a byte total and a row count with streamed files", async () => {
-    const device = sampleDevice({
+    const options: SampleDeviceOptions = {
       profile: "clean",
       seed: SEED,
       size: {
@@ -456,18 +456,9 @@ describe("sample devices: sizes and determinism", () => {
         paddingBytes: 17 * 1024 * 1024,
         manifestRows: 1500,
       },
-    });
-    const written = await writeSampleBackup(join(root, "padded"), {
-      profile: "clean",
-      seed: SEED,
-      size: {
-        messages: 50,
-        safariVisits: 40,
-        processes: 60,
-        paddingBytes: 17 * 1024 * 1024,
-        manifestRows: 1500,
-      },
-    });
+    };
+    const device = sampleDevice(options);
+    const written = await writeSampleBackup(join(root, "padded"), options);
     expect(written.rowCount).toBeGreaterThanOrEqual(1500);
     const movies = written.files.filter((f) => f.relativePath.endsWith(".MOV"));
     expect(movies.length).toBe(1);
