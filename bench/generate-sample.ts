@@ -4,10 +4,10 @@
  * node dist/bench/bench/generate-sample.js DIR [--profile clean] [--messages N] [--visits N]
  *   [--processes N] [--rows N] [--padding BYTES] [--password P --dpic N] [--dump DUMPDIR]
  */
-import { writeDumpFolder } from "../src/generate/dump-writer.js";
-import type { SampleProfile } from "../src/generate/sample-device.js";
+
+import type { SampleDeviceOptions, SampleProfile } from "../src/generate/sample-device.js";
 import { writeSampleBackup } from "../src/generate/sample-device.js";
-import { openIosBackup } from "../src/readers/ios-backup/backup.js";
+import { writeSampleDump } from "../src/generate/sample-device-dump.js";
 
 const [dir, ...rest] = process.argv.slice(2);
 if (dir === undefined) throw new Error("usage: generate-sample.js DIR [options]");
@@ -26,10 +26,13 @@ const size = {
   ...(num("rows") === undefined ? {} : { manifestRows: num("rows")! }),
   ...(num("padding") === undefined ? {} : { paddingBytes: num("padding")! }),
 };
-const written = await writeSampleBackup(dir, {
+const options: SampleDeviceOptions = {
   profile: (option("profile") ?? "clean") as SampleProfile,
   seed: option("seed") ?? "spyglass-bench",
   size,
+};
+const written = await writeSampleBackup(dir, {
+  ...options,
   ...(password === undefined
     ? {}
     : { encryption: { password, dpic: num("dpic") ?? 10_000_000, iter: 10_000 } }),
@@ -40,7 +43,7 @@ console.log(
 
 const dump = option("dump");
 if (dump !== undefined) {
-  // The same device as a file-system dump: every file at its device path, with its times.
-  const backup = await openIosBackup(dir, password === undefined ? {} : { password: () => password });
-  console.log(`wrote dump ${dump}: ${await writeDumpFolder(backup, dump)} files`);
+  // The same device (same model and seed) as a file-system dump: every file at its device path.
+  const dumped = await writeSampleDump(dump, options);
+  console.log(`wrote dump ${dump}: ${dumped.files} files`);
 }

@@ -3,9 +3,7 @@ import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeDumpFolder } from "../generate/dump-writer.js";
-import { writeSampleBackup } from "../generate/sample-device.js";
-import { openIosBackup } from "../readers/ios-backup/backup.js";
+import { writeSampleDump } from "../generate/sample-device-dump.js";
 import { runCli } from "../testing/cli.js";
 import { snapshotTree } from "../testing/tree-snapshot.js";
 import type { ScanResults } from "./results.js";
@@ -17,12 +15,8 @@ let cleanDump = "";
 beforeAll(async () => {
   root = await fs.mkdtemp(join(tmpdir(), "spyglass-scan-dump-"));
   for (const profile of ["triangulation", "clean"] as const) {
-    const backup = join(root, `${profile}-backup`);
-    await writeSampleBackup(backup, { profile, seed: "dump-test" });
     // Extraction tools often put the tree under a folder such as filesystem1/.
-    await writeDumpFolder(await openIosBackup(backup), join(root, `${profile}-dump`), {
-      prefix: "filesystem1",
-    });
+    await writeSampleDump(join(root, `${profile}-dump`, "filesystem1"), { profile, seed: "dump-test" });
   }
   infectedDump = join(root, "triangulation-dump");
   cleanDump = join(root, "clean-dump");
