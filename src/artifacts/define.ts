@@ -43,6 +43,11 @@ export type ArtifactInput<R> =
       /** For the rare artifact that needs several files or the source's own metadata. */
       kind: "source";
       collect(source: EvidenceSource, context: Omit<ParseContext, "file">): AsyncIterable<R> | Promise<R[]>;
+      /**
+       * The same records again, by index, straight from the opened source (same order as
+       * `collect`): a scan then need not keep hundreds of thousands of them in memory.
+       */
+      rederive?(source: EvidenceSource): { readonly length: number; at(index: number): R };
     };
 
 /** A self-describing artifact definition; `defineArtifact` keeps the record type. */

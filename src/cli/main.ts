@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 import { isSpyglassError } from "../errors.js";
 import type { Command, CommandIo } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
+import { boundHeapGrowth } from "./heap.js";
 import { toolVersion } from "./version.js";
+
+boundHeapGrowth();
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.path.join(" ").length));

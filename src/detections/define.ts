@@ -4,10 +4,16 @@ import type { IndicatorIndex } from "../indicators/indicator-index.js";
 import type { Finding } from "../model/finding.js";
 import type { DeviceInfo, EvidenceKind } from "../readers/types.js";
 
+/** Records to iterate (for…of) and count. */
+export interface RecordView<R> extends Iterable<ArtifactRecord<R>> {
+  readonly length: number;
+}
+
 /** What a detection can look at: records by artifact id, artifact statuses, the source and the indicators. */
 export interface DetectionContext {
   /** Records of one artifact (empty when it was not present). */
-  records<R = unknown>(artifactId: string): readonly ArtifactRecord<R>[];
+  /** The records of an artifact (an array, or a list derived again on each pass: iterate, do not keep). */
+  records<R = unknown>(artifactId: string): RecordView<R>;
   /** The status of an artifact on this source (undefined when it never ran). */
   status(artifactId: string): ArtifactStatus | undefined;
   evidenceKind: EvidenceKind;

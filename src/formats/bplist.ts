@@ -67,7 +67,7 @@ export class BinaryPlistDecoder {
         `Binary plist of ${bytes.length} bytes exceeds the ${budget.maxBytes}-byte budget`,
       );
     }
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (!isBinaryPlist(bytes) || bytes.length < 8 + 32) this.fail("missing bplist00 header or trailer", 0);
     const trailer = bytes.length - 32;
     this.end = trailer;
@@ -155,6 +155,34 @@ export class BinaryPlistDecoder {
     if (length !== text.length || start + length > this.end) return false;
     for (let i = 0; i < length; i++) if (this.buf[start + i] !== text.charCodeAt(i)) return false;
     return true;
+  }
+
+  /**
+   * The index in `names` of the ASCII string at `ref`, or -1 (compared as bytes, nothing
+   * allocated): how hot paths pick the dictionary keys they want.
+   */
+  asciiIndex(ref: number, names: readonly string[]): number {
+    const at = this.objectOffset(ref);
+    const marker = this.buf[at]!;
+    if (marker >> 4 !== 0x5) return -1;
+    const info = marker & 0xf;
+    const length = info === 0xf ? -1 : info;
+    if (length < 0) return this.fallbackIndex(ref, names);
+    const start = at + 1;
+    if (start + length > this.end) return -1;
+    for (let n = 0; n < names.length; n++) {
+      const name = names[n]!;
+      if (name.length !== length) continue;
+      let i = 0;
+      while (i < length && this.buf[start + i] === name.charCodeAt(i)) i++;
+      if (i === length) return n;
+    }
+    return -1;
+  }
+
+  private fallbackIndex(ref: number, names: readonly string[]): number {
+    for (let n = 0; n < names.length; n++) if (this.isAscii(ref, names[n]!)) return n;
+    return -1;
   }
 
   private error(code: "CORRUPT" | "BUDGET", message: string, offset?: number): SpyglassError {

@@ -12,18 +12,18 @@ export interface EvidenceEntry {
   path: string;
   kind: EntryKind;
   size: number;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  birthAt?: string;
-  modifiedAt?: string;
-  changedAt?: string;
+  mode?: number | undefined;
+  uid?: number | undefined;
+  gid?: number | undefined;
+  birthAt?: string | undefined;
+  modifiedAt?: string | undefined;
+  changedAt?: string | undefined;
   /** Last access, when the evidence records it (tar pax/GNU atime, zip extended timestamps). */
   accessedAt?: string;
-  linkTarget?: string;
-  protectionClass?: number;
+  linkTarget?: string | undefined;
+  protectionClass?: number | undefined;
   /** Where it lives inside the evidence, for explanations: "HomeDomain::Library/SMS/sms.db" or an archive member. */
-  origin: string;
+  readonly origin: string;
   /** Backup coordinates, for entries read from an iOS backup. */
   backup?: { domain: string; relativePath: string; fileId: string; flags: number };
   /** False when the index lists the entry but its payload is absent (partial backup). */

@@ -5,14 +5,14 @@ import { join } from "node:path";
 import type { ArtifactDefinition, ArtifactRecord, ArtifactStatus } from "../artifacts/define.js";
 import { ARTIFACTS } from "../artifacts/registry.js";
 import { runArtifact } from "../artifacts/run.js";
-import type { DetectionContext, Limitation } from "../detections/define.js";
+import type { DetectionContext, Limitation, RecordView } from "../detections/define.js";
 import { DETECTIONS } from "../detections/registry.js";
 import type { IndicatorIndex } from "../indicators/indicator-index.js";
 import type { Finding } from "../model/finding.js";
 import type { Warning } from "../model/warning.js";
 import type { DeviceInfo, EvidenceKind, EvidenceSource } from "../readers/types.js";
 import { type FileRead, hashingSource } from "./hashing-source.js";
-import { type DeviceTimeline, findingRows, recordRefs, type TimelineRef } from "./timeline.js";
+import { type DeviceTimeline, findingRows, type RecordList, TimelineRefs } from "./timeline.js";
 import { decideVerdict, type VerdictResult } from "./verdict.js";
 
 /** A hashed file of the evidence itself (backup index and plists, or the archive). */
@@ -30,7 +30,7 @@ export interface DeviceScan {
   device: DeviceInfo;
   encrypted: boolean | undefined;
   statuses: ArtifactStatus[];
-  records: Map<string, ArtifactRecord[]>;
+  records: Map<string, RecordList>;
   findings: Finding[];
   limitations: Limitation[];
   warnings: Warning[];
@@ -94,18 +94,34 @@ export function runDetections(context: DetectionContext): { findings: Finding[];
 
 /** Builds the detection context over stored records. */
 export function detectionContext(input: {
-  records: Map<string, ArtifactRecord[]>;
+  records: ReadonlyMap<string, RecordList>;
   statuses: readonly ArtifactStatus[];
   kind: EvidenceKind;
   device: DeviceInfo;
   indicators: IndicatorIndex | undefined;
 }): DetectionContext {
   return {
-    records: <R>(id: string) => (input.records.get(id) ?? []) as ArtifactRecord<R>[],
+    records: <R>(id: string) => (input.records.get(id) ?? []) as RecordView<R>,
     status: (id: string) => input.statuses.find((s) => s.id === id),
     evidenceKind: input.kind,
     device: input.device,
     indicators: input.indicators,
+  };
+}
+
+/** A record list that derives each record again from the source when it is read. */
+function rederivedRecords(
+  artifact: string,
+  source: EvidenceSource,
+  items: { readonly length: number; at(index: number): unknown },
+): RecordList {
+  const wrap = (data: unknown): ArtifactRecord => ({ artifact, file: source.input, origin: "", data });
+  return {
+    length: items.length,
+    at: (index) => (index >= 0 && index < items.length ? wrap(items.at(index)) : undefined),
+    *[Symbol.iterator]() {
+      for (let i = 0; i < items.length; i++) yield wrap(items.at(i));
+    },
   };
 }
 
@@ -122,19 +138,24 @@ export async function scanSource(
   },
 ): Promise<DeviceScan> {
   const { source, reads } = hashingSource(opened);
-  const records = new Map<string, ArtifactRecord[]>();
-  const refs: TimelineRef[] = [];
+  const records = new Map<string, RecordList>();
+  const refs = new TimelineRefs();
   const statuses: ArtifactStatus[] = [];
   for (const [definitionIndex, definition] of ARTIFACTS.entries()) {
+    // Records the source can give again are not kept (the file listing of a large device).
+    const rederive = definition.input.kind === "source" ? definition.input.rederive : undefined;
     const kept: ArtifactRecord[] = [];
+    let produced = 0;
     const status = await runArtifact(source, definition, (record) => {
-      kept.push(record);
-      if (options.timeline === true)
-        for (const ref of recordRefs(definition, record, definitionIndex, kept.length - 1)) refs.push(ref);
+      if (rederive === undefined) kept.push(record);
+      if (options.timeline === true) refs.addRecord(definition, record, definitionIndex, produced);
+      produced += 1;
       options.sink?.(record, definition);
     });
     statuses.push(status);
-    if (kept.length > 0) records.set(definition.id, kept);
+    if (rederive !== undefined && produced > 0) {
+      records.set(definition.id, rederivedRecords(definition.id, source, rederive(source)));
+    } else if (kept.length > 0) records.set(definition.id, kept);
   }
   const context = detectionContext({
     records,

@@ -58,7 +58,14 @@ export const fileListingArtifact = defineArtifact<FileListingRecord>({
   sources: ["ios-backup", "fs-dump"],
   paths: [],
   iosVersions: "any",
-  input: { kind: "source", collect: listEntries },
+  input: {
+    kind: "source",
+    collect: listEntries,
+    rederive(source) {
+      const entries = [...source.entries()];
+      return { length: entries.length, at: (index) => listingRecord(entries[index]!) };
+    },
+  },
   observables(record) {
     return [{ kind: "path", value: record.path, field: "path" }];
   },

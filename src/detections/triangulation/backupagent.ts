@@ -44,7 +44,7 @@ function limitations(context: DetectionContext): Limitation[] {
         important: false,
       }),
     );
-  else if (analytics.some((r) => r.data.baselineMissing === true))
+  else if ([...analytics].some((r) => r.data.baselineMissing === true))
     out.push({
       rule: RULE,
       message:

@@ -21,11 +21,11 @@ export const softwareUpdatePlistDetection = defineDetection({
   title: "Operation Triangulation: software update settings changed",
   reads: ["ios/preference-files", "ios/file-listing", "ios/datausage", "ios/netusage"],
   run(context) {
-    const found: ArtifactRecord<PreferenceFileRecord | FileListingRecord>[] = [
-      ...context.records<PreferenceFileRecord>("ios/preference-files"),
-      ...context.records<FileListingRecord>("ios/file-listing"),
-    ].filter((r) => r.data.path === SOFTWAREUPDATE_PLIST);
-    const record = found[0];
+    const record = firstAt<PreferenceFileRecord | FileListingRecord>(
+      SOFTWAREUPDATE_PLIST,
+      context.records<PreferenceFileRecord>("ios/preference-files"),
+      context.records<FileListingRecord>("ios/file-listing"),
+    );
     if (record === undefined) return { findings: [], limitations: [] };
     // One change usually sets both times at once: that is one finding, not two.
     const byTime = new Map<string, string[]>();
@@ -93,3 +93,12 @@ export const softwareUpdatePlistDetection = defineDetection({
     return { findings, limitations: [] };
   },
 });
+
+/** The first record about `path`, preference files before the listing. */
+function firstAt<R extends { path: string }>(
+  path: string,
+  ...lists: Iterable<ArtifactRecord<R>>[]
+): ArtifactRecord<R> | undefined {
+  for (const list of lists) for (const r of list) if (r.data.path === path) return r;
+  return undefined;
+}

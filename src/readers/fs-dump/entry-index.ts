@@ -93,10 +93,19 @@ export class EntryIndex<L> {
   }
 
   /** Entries matching a device-path glob, visiting only directories the pattern can reach. */
-  glob(pattern: string, stats?: { examined: number }): EvidenceEntry[] {
+  glob(
+    pattern: string,
+    stats?: { examined: number },
+    options: {
+      /** Leave out the parents made up for members (a backup lists its own directories). */ listedOnly?: boolean;
+    } = {},
+  ): EvidenceEntry[] {
+    const listedOnly = options.listedOnly === true;
     if (!/[*?]/.test(pattern)) {
-      const item = this.lookup(pattern);
-      return item === undefined || item.entry.path !== pattern ? [] : [item.entry];
+      const item = this.lookup(pattern) as Node<L> | undefined;
+      return item === undefined || item.entry.path !== pattern || (listedOnly && item.synthetic === true)
+        ? []
+        : [item.entry];
     }
     const regex = globToRegExp(pattern);
     const parts = components(pattern);
@@ -107,7 +116,8 @@ export class EntryIndex<L> {
     let examined = 0;
     for (const node of candidates) {
       examined += 1;
-      if (node !== this.root && regex.test(node.entry.path)) out.push(node.entry);
+      if (node !== this.root && !(listedOnly && node.synthetic === true) && regex.test(node.entry.path))
+        out.push(node.entry);
     }
     if (stats !== undefined) stats.examined = examined;
     return out;

@@ -5,17 +5,18 @@
  */
 import { type Dirent, promises as fs } from "node:fs";
 import { join } from "node:path";
-import { SpyglassError } from "../../errors.js";
+import { isSpyglassError, SpyglassError } from "../../errors.js";
 import { parsePlistDict } from "../../formats/plist.js";
 import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
 import { fromDate } from "../../model/time.js";
 import { WarningList } from "../../model/warning.js";
+import { filePages, type PageSource } from "../../sqlite/btree.js";
 import { isSqlite, type OpenedDatabase, openSqliteImage } from "../../sqlite/open.js";
-import { globPrefix, globToRegExp } from "../glob.js";
-import type { DeviceInfo, EvidenceEntry, EvidenceSource } from "../types.js";
+import { EntryIndex } from "../fs-dump/entry-index.js";
+import type { DeviceInfo, EvidenceSource } from "../types.js";
 import { decryptPayload, deriveKey, splitWrappedKey, unwrapClassKeys, unwrapKey } from "./crypto.js";
 import { type Keybag, parseKeybag } from "./keybag.js";
-import { type ManifestFile, readManifestFiles } from "./manifest.js";
+import { type ManifestFile, readManifestFiles, readManifestPages } from "./manifest.js";
 
 /** How to get the key of an encrypted backup: a derived key, or a password (asked for only when needed). */
 export interface BackupKeyOptions {
@@ -157,14 +158,12 @@ export async function openIosBackup(
       file: manifestPath,
     });
   }
-  const manifestRaw = await fs.readFile(manifestPath);
   const encrypted = manifestPlist.IsEncrypted === true;
-  const alreadyDecrypted = encrypted && isSqlite(manifestRaw);
+  const alreadyDecrypted = encrypted && isSqlite(await readHead(manifestPath, 16));
 
   let keybag: Keybag | undefined;
   let derivedKey: Buffer | undefined;
   let classKeys: Map<number, Buffer> | undefined;
-  let manifestDb: Buffer = manifestRaw;
   let manifestDbKey: Buffer | undefined;
 
   if (encrypted && !alreadyDecrypted) {
@@ -227,66 +226,14 @@ export async function openIosBackup(
           file: join(dir, "Manifest.plist"),
         });
       }
-      let decrypted: Buffer;
-      try {
-        decrypted = decryptPayload(key, manifestRaw).plaintext;
-      } catch {
-        throw new SpyglassError(
-          "CORRUPT",
-          "Manifest.db is truncated: its size is not a whole number of AES blocks",
-          {
-            file: manifestPath,
-            offset: manifestRaw.length,
-            hint: "Copy the backup again; the file may have been cut short",
-          },
-        );
-      }
-      if (!isSqlite(decrypted)) {
-        throw new SpyglassError("CORRUPT", "Manifest.db does not decrypt to a SQLite database", {
-          file: manifestPath,
-          offset: 0,
-        });
-      }
-      manifestDb = decrypted;
       manifestDbKey = key;
     }
   }
 
-  let opened: OpenedDatabase;
-  try {
-    // The image is ours (read or decrypted just now): SQLite may have it without another copy.
-    opened = openSqliteImage(manifestDb, { file: manifestPath, transfer: true });
-  } catch (error) {
-    if (error instanceof SpyglassError) {
-      throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${error.message}`, {
-        file: manifestPath,
-        hint: "Copy the backup again or make a new one; the index may be truncated",
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  let files: ManifestFile[];
-  try {
-    const count = (opened.db.prepare("SELECT count(*) AS n FROM Files").get() as { n: number }).n;
-    if (count > budget.maxRows) {
-      throw new SpyglassError(
-        "BUDGET",
-        `Manifest.db lists ${count} files, more than the ${budget.maxRows} budget`,
-        { file: manifestPath },
-      );
-    }
-    files = readManifestFiles(opened.db, warnings);
-  } catch (error) {
-    if (error instanceof SpyglassError) throw error;
-    throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${(error as Error).message}`, {
-      file: manifestPath,
-      hint: "Copy the backup again or make a new one; the index may be truncated",
-      cause: error,
-    });
-  } finally {
-    opened.db.close();
-  }
+  // The Files rows straight from the pages (read, or decrypted, a chunk at a time); SQLite reads
+  // the index only when the page reader does not take it, and then reports what is wrong.
+  let files = readManifestFast(manifestPath, manifestDbKey, budget.maxRows, warnings);
+  files ??= await readManifestWithSqlite(manifestPath, manifestDbKey, budget.maxRows, warnings);
 
   const payloads = await listPayloads(dir, warnings);
   const byPath = new Map<string, ManifestFile>();
@@ -310,7 +257,15 @@ export async function openIosBackup(
     const previous = byPath.get(entry.path);
     if (previous === undefined || (!previous.entry.present && entry.present)) byPath.set(entry.path, file);
   }
-  const sortedPaths = [...byPath.keys()].sort();
+  // Built at the first glob: a tree of path components, so a pattern visits only what it can match.
+  let index: EntryIndex<undefined> | undefined;
+  const globIndex = (): EntryIndex<undefined> => {
+    if (index === undefined) {
+      index = new EntryIndex<undefined>();
+      for (const file of byPath.values()) index.add({ entry: file.entry, locator: undefined });
+    }
+    return index;
+  };
 
   const payloadPath = (file: ManifestFile): string => {
     const id = file.entry.backup?.fileId ?? "";
@@ -415,18 +370,15 @@ export async function openIosBackup(
       ...(info === undefined ? {} : { info }),
       ...(status === undefined ? {} : { status }),
     },
-    entries: () => [...byPath.values()].map((f) => f.entry),
+    *entries() {
+      for (const file of byPath.values()) yield file.entry;
+    },
     get: (path) => byPath.get(path)?.entry,
     glob(pattern) {
-      const prefix = globPrefix(pattern);
-      const re = globToRegExp(pattern);
-      const out: EvidenceEntry[] = [];
-      for (let i = lowerBound(sortedPaths, prefix); i < sortedPaths.length; i++) {
-        const path = sortedPaths[i]!;
-        if (!path.startsWith(prefix)) break;
-        if (re.test(path)) out.push(byPath.get(path)!.entry);
-      }
-      return out;
+      // Parents the backup does not list are not entries of it; results in path order.
+      return globIndex()
+        .glob(pattern, undefined, { listedOnly: true })
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     read(entry, readOptions) {
       const file = byPath.get(entry.path);
@@ -451,6 +403,104 @@ export async function openIosBackup(
     async close() {},
   };
   return source;
+}
+
+/** Reads the Files rows with the page reader; undefined when it cannot (the caller then uses SQLite). */
+function readManifestFast(
+  path: string,
+  key: Buffer | undefined,
+  maxRows: number,
+  warnings: WarningList,
+): ManifestFile[] | undefined {
+  const local = new WarningList();
+  let pages: PageSource | undefined;
+  try {
+    pages = filePages(path, key);
+    const files = readManifestPages(pages, local, maxRows, path);
+    if (files !== undefined) for (const item of local.items) warnings.add(item);
+    return files;
+  } catch (error) {
+    // Anything else (a page the walker does not read, a file it cannot open) goes to SQLite.
+    if (isSpyglassError(error, "BUDGET")) throw error;
+    return undefined;
+  } finally {
+    pages?.close();
+  }
+}
+
+/** Reads the Files rows through SQLite from an in-memory image (decrypted whole when encrypted). */
+async function readManifestWithSqlite(
+  path: string,
+  key: Buffer | undefined,
+  maxRows: number,
+  warnings: WarningList,
+): Promise<ManifestFile[]> {
+  const raw = await fs.readFile(path);
+  let image: Buffer = raw;
+  if (key !== undefined) {
+    try {
+      image = decryptPayload(key, raw).plaintext;
+    } catch {
+      throw new SpyglassError(
+        "CORRUPT",
+        "Manifest.db is truncated: its size is not a whole number of AES blocks",
+        {
+          file: path,
+          offset: raw.length,
+          hint: "Copy the backup again; the file may have been cut short",
+        },
+      );
+    }
+    if (!isSqlite(image)) {
+      throw new SpyglassError("CORRUPT", "Manifest.db does not decrypt to a SQLite database", {
+        file: path,
+        offset: 0,
+      });
+    }
+  }
+  let opened: OpenedDatabase;
+  try {
+    // The image is ours (read or decrypted just now): SQLite may have it without another copy.
+    opened = openSqliteImage(image, { file: path, transfer: true });
+  } catch (error) {
+    if (error instanceof SpyglassError) {
+      throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${error.message}`, {
+        file: path,
+        hint: "Copy the backup again or make a new one; the index may be truncated",
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  try {
+    const count = (opened.db.prepare("SELECT count(*) AS n FROM Files").get() as { n: number }).n;
+    if (count > maxRows) {
+      throw new SpyglassError("BUDGET", `Manifest.db lists ${count} files, more than the ${maxRows} budget`, {
+        file: path,
+      });
+    }
+    return readManifestFiles(opened.db, warnings);
+  } catch (error) {
+    if (error instanceof SpyglassError) throw error;
+    throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${(error as Error).message}`, {
+      file: path,
+      hint: "Copy the backup again or make a new one; the index may be truncated",
+      cause: error,
+    });
+  } finally {
+    opened.db.close();
+  }
+}
+
+async function readHead(path: string, length: number): Promise<Buffer> {
+  const handle = await fs.open(path, "r");
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -547,15 +597,4 @@ function deviceInfo(info: PlistDict | undefined, manifest: PlistDict): DeviceInf
   set("phoneNumber", pick(info?.["Phone Number"]));
   set("backupDate", fromDate(info?.["Last Backup Date"]) ?? fromDate(manifest.Date));
   return out;
-}
-
-function lowerBound(sorted: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -46,7 +46,15 @@ export function domainRoot(domain: string): string {
 
 /** The canonical device path of a backup file (domain + relativePath), normalised and kept inside its root. */
 export function devicePath(domain: string, relativePath: string): string {
-  const root = domainRoot(domain);
+  return pathUnder(domainRoot(domain), relativePath);
+}
+
+const NEEDS_NORMALISING = /(^|\/)\.{0,2}(\/|$)/;
+
+/** `relativePath` under a domain's device folder, with empty, `.` and `..` components resolved inside it. */
+export function pathUnder(root: string, relativePath: string): string {
+  if (relativePath === "") return root;
+  if (!NEEDS_NORMALISING.test(relativePath)) return `${root}/${relativePath}`;
   const parts: string[] = [];
   for (const part of relativePath.split("/")) {
     if (part === "" || part === ".") continue;

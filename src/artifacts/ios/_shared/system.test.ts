@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PlistUid, type PlistValue } from "../../../formats/plist-value.js";
 import type { EvidenceEntry } from "../../../readers/types.js";
 import { openSqliteImage } from "../../../sqlite/open.js";
+import { prng as rng } from "../../../testing/prng.js";
 import type { ArtifactDefinition, ParseContext } from "../../define.js";
 import { configurationProfilesArtifact } from "../configuration-profiles.js";
 import { dataUsageArtifact } from "../datausage.js";
@@ -15,18 +16,6 @@ import { osAnalyticsAdDailyArtifact } from "../osanalytics-addaily.js";
 import { profileEventsArtifact } from "../profile-events.js";
 import { tccArtifact } from "../tcc.js";
 import { asNumber, assignDefined, asText, describePlistValue, MAX_TEXT, TextCap } from "./system.js";
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Keys the batch's parsers look for, so random trees reach their code paths. */
 const KEYS = [
