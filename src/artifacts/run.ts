@@ -89,8 +89,11 @@ export async function runArtifact(
     }
     if (present.length === 0) return status;
     for (const entry of present) {
-      status.files.push(entry.path);
-      const context = { file: entry, warn: warn(entry.path) };
+      // Read once: an entry may build these strings on each read, and every record carries them.
+      const path = entry.path;
+      const origin = entry.origin;
+      status.files.push(path);
+      const context = { file: entry, warn: warn(path) };
       try {
         if (input.kind === "sqlite") {
           const opened = await source.openDatabase(entry);
@@ -104,17 +107,17 @@ export async function runArtifact(
               failures += 1;
               continue;
             }
-            for (const record of input.parse(opened.db, context)) emit(entry.path, entry.origin, record);
+            for (const record of input.parse(opened.db, context)) emit(path, origin, record);
           } finally {
             opened.db.close();
           }
         } else {
           const bytes = await source.read(entry, { maxBytes: budget.maxFileBytes });
           if (input.kind === "plist") {
-            const value = parsePlist(bytes, { file: entry.path });
-            for (const record of input.parse(value, context)) emit(entry.path, entry.origin, record);
+            const value = parsePlist(bytes, { file: path });
+            for (const record of input.parse(value, context)) emit(path, origin, record);
           } else {
-            for (const record of input.parse(bytes, context)) emit(entry.path, entry.origin, record);
+            for (const record of input.parse(bytes, context)) emit(path, origin, record);
           }
         }
       } catch (error) {

@@ -270,17 +270,16 @@ export class TableWalker {
       }
       // Beyond seven bytes (2^49) the rowid may be negative or past 2^53: read it exactly.
       if (p - rowidAt > 7) rowid = signedVarint(page, rowidAt);
-      let record: Buffer;
       if (payload <= maxLocal) {
         if (p + payload > usable) throw new BtreeError("cell payload overflows the page", at + p);
-        record = page.subarray(p, p + payload);
+        decodeRecord(page, p, p + payload, columns, values, at);
       } else {
         const k = minLocal + ((payload - minLocal) % (usable - 4));
         const local = k <= maxLocal ? k : minLocal;
         if (p + local + 4 > usable) throw new BtreeError("cell payload overflows the page", at + p);
-        record = this.overflow(page, p, local, payload, page.readUInt32BE(p + local));
+        const record = this.overflow(page, p, local, payload, page.readUInt32BE(p + local));
+        decodeRecord(record, 0, record.length, columns, values, at + p);
       }
-      decodeRecord(record, columns, values, at + p);
       visit(values, rowid);
     }
   }
@@ -322,27 +321,38 @@ function signedVarint(page: Buffer, at: number): number | bigint {
     : signed;
 }
 
-/** Decodes a record (header of serial types, then the body) into `out[0..columns)`. */
-function decodeRecord(record: Buffer, columns: number, out: SqlValue[], at: number): void {
-  let p = 0;
+/**
+ * Decodes the record in `buf[start, end)` (header of serial types, then the body) into
+ * `out[0..columns)`; `at` is the file offset of `buf[0]`, for errors.
+ */
+function decodeRecord(
+  buf: Buffer,
+  start: number,
+  end: number,
+  columns: number,
+  out: SqlValue[],
+  at: number,
+): void {
+  let p = start;
   let headerSize = 0;
   for (let k = 0; ; k++) {
-    if (p >= record.length || k > 8) throw new BtreeError("bad record header", at);
-    const b = record[p++]!;
+    if (p >= end || k > 8) throw new BtreeError("bad record header", at + p);
+    const b = buf[p++]!;
     headerSize = headerSize * 128 + (b & 0x7f);
     if (b < 0x80) break;
   }
-  if (headerSize > record.length || headerSize < p) throw new BtreeError("record header overflows", at);
-  let body = headerSize;
+  const headerEnd = start + headerSize;
+  if (headerEnd > end || headerEnd < p) throw new BtreeError("record header overflows", at + start);
+  let body = headerEnd;
   for (let column = 0; column < columns; column++) {
-    if (p >= headerSize) {
+    if (p >= headerEnd) {
       out[column] = null;
       continue;
     }
     let serial = 0;
     for (let k = 0; ; k++) {
-      if (p >= headerSize || k > 8) throw new BtreeError("bad serial type", at + p);
-      const b = record[p++]!;
+      if (p >= headerEnd || k > 8) throw new BtreeError("bad serial type", at + p);
+      const b = buf[p++]!;
       serial = serial * 128 + (b & 0x7f);
       if (b < 0x80) break;
     }
@@ -350,16 +360,23 @@ function decodeRecord(record: Buffer, columns: number, out: SqlValue[], at: numb
     let value: SqlValue;
     if (serial >= 12) {
       size = (serial - 12) >>> 1;
-      if (body + size > record.length) throw new BtreeError("record value overflows", at + body);
-      value = serial & 1 ? record.toString("utf8", body, body + size) : record.subarray(body, body + size);
+      if (body + size > end) throw new BtreeError("record value overflows", at + body);
+      value = serial & 1 ? utf8(buf, body, body + size) : buf.subarray(body, body + size);
     } else {
       size = SERIAL_SIZE[serial]!;
-      if (size === undefined || body + size > record.length) throw new BtreeError("bad serial type", at + p);
-      value = intValue(record, body, serial);
+      if (size === undefined || body + size > end) throw new BtreeError("bad serial type", at + p);
+      value = intValue(buf, body, serial);
     }
     out[column] = value;
     body += size;
   }
+}
+
+/** Node's own UTF-8 slice when the Buffer prototype has it (it skips toString's argument handling). */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string })
+  .utf8Slice;
+function utf8(buf: Buffer, start: number, end: number): string {
+  return utf8Slice === undefined ? buf.toString("utf8", start, end) : utf8Slice.call(buf, start, end);
 }
 
 const SERIAL_SIZE = [0, 1, 2, 3, 4, 6, 8, 8, 0, 0];

@@ -36,22 +36,26 @@ export class EntryIndex<L> {
     return this.lookup(path) !== undefined;
   }
 
-  lookup(path: string): IndexedEntry<L> | undefined {
+  /** The entry at `path`; with `listedOnly`, never a parent made up for members. */
+  lookup(path: string, listedOnly = false): IndexedEntry<L> | undefined {
     let node: Node<L> | undefined = this.root;
     for (const part of components(path)) {
       node = node.children?.get(part);
       if (node === undefined) return undefined;
     }
-    return node === this.root ? undefined : node;
+    return node === this.root || (listedOnly && node.synthetic === true) ? undefined : node;
   }
 
-  /** Adds an entry; returns false when the path is already taken (the first one wins). */
-  add(item: IndexedEntry<L>): boolean {
-    const parts = components(item.entry.path);
+  /**
+   * Adds an entry; returns false when the path is already taken (the first one wins). `parts`
+   * are the path's components when the caller has them (names then share the caller's strings).
+   */
+  add(item: IndexedEntry<L>, parts: readonly string[] = components(item.entry.path)): boolean {
     if (parts.length === 0) return false;
     let node = this.root;
     let path = "";
-    for (const part of parts.slice(0, -1)) {
+    for (let i = 0; i < parts.length - 1; i++) {
+      const part = parts[i]!;
       path += `/${part}`;
       node.children ??= new Map();
       let child = node.children.get(part);
@@ -84,8 +88,8 @@ export class EntryIndex<L> {
     return true;
   }
 
-  *entries(): Iterable<EvidenceEntry> {
-    for (const item of this.order) yield item.entry;
+  *entries(listedOnly = false): Iterable<EvidenceEntry> {
+    for (const item of this.order) if (!(listedOnly && item.synthetic === true)) yield item.entry;
   }
 
   items(): Iterable<IndexedEntry<L>> {

@@ -16,7 +16,7 @@ import { EntryIndex } from "../fs-dump/entry-index.js";
 import type { DeviceInfo, EvidenceSource } from "../types.js";
 import { decryptPayload, deriveKey, splitWrappedKey, unwrapClassKeys, unwrapKey } from "./crypto.js";
 import { type Keybag, parseKeybag } from "./keybag.js";
-import { type ManifestFile, readManifestFiles, readManifestPages } from "./manifest.js";
+import { BackupEntry, type ManifestFile, readManifestFiles, readManifestPages } from "./manifest.js";
 
 /** How to get the key of an encrypted backup: a derived key, or a password (asked for only when needed). */
 export interface BackupKeyOptions {
@@ -232,11 +232,13 @@ export async function openIosBackup(
 
   // The Files rows straight from the pages (read, or decrypted, a chunk at a time); SQLite reads
   // the index only when the page reader does not take it, and then reports what is wrong.
-  let files = readManifestFast(manifestPath, manifestDbKey, budget.maxRows, warnings);
-  files ??= await readManifestWithSqlite(manifestPath, manifestDbKey, budget.maxRows, warnings);
+  const files = await readManifestListing(manifestPath, {
+    key: manifestDbKey,
+    maxRows: budget.maxRows,
+    warnings,
+  });
 
   const payloads = await listPayloads(dir, warnings);
-  const byPath = new Map<string, ManifestFile>();
   const counts: BackupCounts = { files: 0, directories: 0, symlinks: 0, missingPayloads: 0 };
   for (const file of files) {
     const { entry } = file;
@@ -254,18 +256,37 @@ export async function openIosBackup(
       }
     } else if (entry.kind === "directory") counts.directories += 1;
     else counts.symlinks += 1;
-    const previous = byPath.get(entry.path);
-    if (previous === undefined || (!previous.entry.present && entry.present)) byPath.set(entry.path, file);
   }
-  // Built at the first glob: a tree of path components, so a pattern visits only what it can match.
-  let index: EntryIndex<undefined> | undefined;
-  const globIndex = (): EntryIndex<undefined> => {
-    if (index === undefined) {
-      index = new EntryIndex<undefined>();
-      for (const file of byPath.values()) index.add({ entry: file.entry, locator: undefined });
+  // The path index (a tree of path components, so a glob visits only what it can match), built
+  // when first needed: `backup info` never needs it. Two rows for one device path (domains that
+  // share a folder): the first wins, unless only a later one has its payload.
+  let index: EntryIndex<ManifestFile> | undefined;
+  const paths = (): EntryIndex<ManifestFile> => {
+    if (index !== undefined) return index;
+    const built = new EntryIndex<ManifestFile>();
+    const rootParts = new Map<string, string[]>();
+    for (const file of files) {
+      const { entry } = file;
+      let parts: string[];
+      if (entry instanceof BackupEntry) {
+        let root = rootParts.get(entry.root);
+        if (root === undefined) {
+          root = entry.root.split("/").filter((part) => part !== "");
+          rootParts.set(entry.root, root);
+        }
+        parts = entry.pathParts(root);
+      } else parts = entry.path.split("/").filter((part) => part !== "");
+      if (built.add({ entry, locator: file }, parts)) continue;
+      const previous = built.lookup(entry.path, true);
+      if (previous !== undefined && !previous.entry.present && entry.present) {
+        previous.entry = entry;
+        previous.locator = file;
+      }
     }
-    return index;
+    index = built;
+    return built;
   };
+  const fileAt = (path: string): ManifestFile | undefined => paths().lookup(path, true)?.locator;
 
   const payloadPath = (file: ManifestFile): string => {
     const id = file.entry.backup?.fileId ?? "";
@@ -370,27 +391,25 @@ export async function openIosBackup(
       ...(info === undefined ? {} : { info }),
       ...(status === undefined ? {} : { status }),
     },
-    *entries() {
-      for (const file of byPath.values()) yield file.entry;
-    },
-    get: (path) => byPath.get(path)?.entry,
+    entries: () => paths().entries(true),
+    get: (path) => paths().lookup(path, true)?.entry,
     glob(pattern) {
       // Parents the backup does not list are not entries of it; results in path order.
-      return globIndex()
+      return paths()
         .glob(pattern, undefined, { listedOnly: true })
         .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     read(entry, readOptions) {
-      const file = byPath.get(entry.path);
+      const file = fileAt(entry.path);
       if (file === undefined)
         return Promise.reject(new SpyglassError("NOT_FOUND", `Not in the backup: ${entry.path}`));
       return readPayload(file, readOptions);
     },
     async openDatabase(entry) {
-      const file = byPath.get(entry.path);
+      const file = fileAt(entry.path);
       if (file === undefined) throw new SpyglassError("NOT_FOUND", `Not in the backup: ${entry.path}`);
       const bytes = await readPayload(file);
-      const walFile = byPath.get(`${entry.path}-wal`);
+      const walFile = fileAt(`${entry.path}-wal`);
       const wal = walFile?.entry.present ? await readPayload(walFile) : undefined;
       return openSqliteImage(bytes, { file: entry.path, ...(wal === undefined ? {} : { wal }) });
     },
@@ -403,6 +422,23 @@ export async function openIosBackup(
     async close() {},
   };
   return source;
+}
+
+/**
+ * The Manifest listing: every Files row of Manifest.db as an entry, read from the pages (a chunk
+ * at a time, decrypted with `key` when given), or through SQLite when the page reader does not
+ * take the file.
+ */
+export async function readManifestListing(
+  path: string,
+  options: { key?: Buffer | undefined; maxRows?: number; warnings?: WarningList } = {},
+): Promise<ManifestFile[]> {
+  const maxRows = options.maxRows ?? DEFAULT_BUDGET.maxRows;
+  const warnings = options.warnings ?? new WarningList();
+  return (
+    readManifestFast(path, options.key, maxRows, warnings) ??
+    (await readManifestWithSqlite(path, options.key, maxRows, warnings))
+  );
 }
 
 /** Reads the Files rows with the page reader; undefined when it cannot (the caller then uses SQLite). */

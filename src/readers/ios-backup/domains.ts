@@ -49,19 +49,39 @@ export function devicePath(domain: string, relativePath: string): string {
   return pathUnder(domainRoot(domain), relativePath);
 }
 
-const NEEDS_NORMALISING = /(^|\/)\.{0,2}(\/|$)/;
-
 /** `relativePath` under a domain's device folder, with empty, `.` and `..` components resolved inside it. */
 export function pathUnder(root: string, relativePath: string): string {
-  if (relativePath === "") return root;
-  if (!NEEDS_NORMALISING.test(relativePath)) return `${root}/${relativePath}`;
+  const normal = normalRelativePath(relativePath);
+  return normal === "" ? root : `${root}/${normal}`;
+}
+
+/** relativePath itself when it is normal (the usual case), else with empty, `.` and `..` components resolved ("" for the root). */
+export function normalRelativePath(relativePath: string): string {
+  if (relativePath === "" || isNormal(relativePath)) return relativePath;
   const parts: string[] = [];
   for (const part of relativePath.split("/")) {
     if (part === "" || part === ".") continue;
     if (part === "..") parts.pop();
     else parts.push(part);
   }
-  return parts.length === 0 ? root : `${root}/${parts.join("/")}`;
+  return parts.join("/");
+}
+
+/** True when no component is empty, `.` or `..` (the usual case, checked without a regex). */
+function isNormal(path: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== 47) continue;
+    const length = i - start;
+    if (length === 0) return false;
+    if (
+      path.charCodeAt(start) === 46 &&
+      (length === 1 || (length === 2 && path.charCodeAt(start + 1) === 46))
+    )
+      return false;
+    start = i + 1;
+  }
+  return true;
 }
 
 function safeComponent(value: string): string {

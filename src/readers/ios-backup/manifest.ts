@@ -10,13 +10,13 @@ import type { WarningList } from "../../model/warning.js";
 import { type PageSource, TableWalker, tableColumnNames } from "../../sqlite/btree.js";
 import type { SqliteDatabase } from "../../sqlite/open.js";
 import type { EntryKind, EvidenceEntry } from "../types.js";
-import { domainRoot, pathUnder } from "./domains.js";
+import { domainRoot, normalRelativePath } from "./domains.js";
 
 /** A Manifest.db row decoded: the entry plus the wrapped file key when the backup is encrypted. */
 export interface ManifestFile {
   entry: EvidenceEntry;
   /** u32le protection class + RFC 3394-wrapped key, from MBFile EncryptionKey. */
-  encryptionKey?: Uint8Array;
+  encryptionKey?: Uint8Array | undefined;
   /** Size declared by MBFile. */
   declaredSize: number;
 }
@@ -73,48 +73,72 @@ export function readManifestPages(
 }
 
 /**
- * A Manifest entry. A backup lists hundreds of thousands, so times stay numbers and the ISO
- * strings and `origin` are made when read.
+ * A Manifest entry, which is also its own Manifest row. A backup lists hundreds of thousands, so
+ * the entry keeps what it is made of (domain folder, relative path, times as Unix seconds) and
+ * builds `path`, `origin`, `backup` and the ISO times when they are read.
  */
-export class BackupEntry implements EvidenceEntry {
+export class BackupEntry implements EvidenceEntry, ManifestFile {
   present: boolean;
+  /** Size declared by MBFile (files only carry it as `size`). */
+  declaredSize = 0;
+  /** u32le protection class + RFC 3394-wrapped key, from MBFile EncryptionKey. */
+  encryptionKey: Uint8Array | undefined = undefined;
   mode: number | undefined = undefined;
   uid: number | undefined = undefined;
   gid: number | undefined = undefined;
   protectionClass: number | undefined = undefined;
   linkTarget: string | undefined = undefined;
-  /** Unix seconds, or NaN when unknown. */
-  birth = Number.NaN;
-  modified = Number.NaN;
-  changed = Number.NaN;
+  /** Unix seconds, or -1 when unknown (a small integer, so V8 keeps it unboxed). */
+  birth = -1;
+  modified = -1;
+  changed = -1;
 
   constructor(
-    readonly path: string,
+    /** The device folder of the domain. */
+    readonly root: string,
+    /** relativePath when it is already normal, else its normalised form (see pathUnder). */
+    private readonly under: string,
     readonly kind: EntryKind,
     readonly size: number,
-    readonly backup: { domain: string; relativePath: string; fileId: string; flags: number },
+    readonly domain: string,
+    readonly relativePath: string,
+    readonly fileId: string,
+    readonly flags: number,
   ) {
     this.present = kind !== "file";
   }
 
+  get entry(): BackupEntry {
+    return this;
+  }
+  get path(): string {
+    return this.under === "" ? this.root : `${this.root}/${this.under}`;
+  }
+  /** The device path split into components (for the path index). */
+  pathParts(rootParts: readonly string[]): string[] {
+    return this.under === "" ? [...rootParts] : [...rootParts, ...this.under.split("/")];
+  }
+  get backup(): { domain: string; relativePath: string; fileId: string; flags: number } {
+    return { domain: this.domain, relativePath: this.relativePath, fileId: this.fileId, flags: this.flags };
+  }
   get origin(): string {
-    return `${this.backup.domain}::${this.backup.relativePath}`;
+    return `${this.domain}::${this.relativePath}`;
   }
   get birthAt(): string | undefined {
-    return fromUnixSeconds(this.birth);
+    return this.birth < 0 ? undefined : fromUnixSeconds(this.birth);
   }
   get modifiedAt(): string | undefined {
-    return fromUnixSeconds(this.modified);
+    return this.modified < 0 ? undefined : fromUnixSeconds(this.modified);
   }
   get changedAt(): string | undefined {
-    return fromUnixSeconds(this.changed);
+    return this.changed < 0 ? undefined : fromUnixSeconds(this.changed);
   }
 }
 
-/** Seconds as a number for BackupEntry, NaN when absent, zero or out of range. */
+/** Seconds for BackupEntry, -1 when absent, zero or out of range. */
 function seconds(value: PlistValue | undefined): number {
   const n = typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : Number.NaN;
-  return n !== 0 && n >= 0 && n <= MAX_UNIX_SECONDS ? n : Number.NaN;
+  return n > 0 && n <= MAX_UNIX_SECONDS ? n : -1;
 }
 const MAX_UNIX_SECONDS = Date.UTC(2100, 0, 1) / 1000;
 
@@ -128,7 +152,6 @@ class ManifestRows {
 
   add(rawId: unknown, rawDomain: unknown, rawPath: unknown, rawFlags: unknown, blob: unknown): void {
     const warnings = this.warnings;
-    const fileId = typeof rawId === "string" ? rawId.toLowerCase() : "";
     const relativePath = typeof rawPath === "string" ? rawPath : "";
     const flags = typeof rawFlags === "number" ? rawFlags : Number(rawFlags ?? 0);
     const rawDomainText = typeof rawDomain === "string" ? rawDomain : "";
@@ -139,6 +162,7 @@ class ManifestRows {
     }
     const domain = known.domain;
     const expected = hash("sha1", `${domain}-${relativePath}`);
+    const fileId = rawId === expected ? expected : typeof rawId === "string" ? rawId.toLowerCase() : "";
     if (expected !== fileId && !FILE_ID.test(fileId)) {
       warnings.count(
         "UNSAFE_PATH",
@@ -178,10 +202,14 @@ class ManifestRows {
     const declaredSize = num(meta.Size) ?? 0;
     const target = meta.Target;
     const entry = new BackupEntry(
-      pathUnder(known.root, relativePath),
+      known.root,
+      normalRelativePath(relativePath),
       kind,
       kind === "file" ? declaredSize : 0,
-      { domain, relativePath, fileId, flags },
+      domain,
+      relativePath,
+      fileId,
+      flags,
     );
     entry.mode = mode;
     entry.uid = num(meta.UserID);
@@ -191,11 +219,11 @@ class ManifestRows {
     entry.modified = seconds(meta.LastModified);
     entry.changed = seconds(meta.LastStatusChange);
     if (typeof target === "string") entry.linkTarget = target;
+    entry.declaredSize = declaredSize;
     const key = meta.EncryptionKey;
-    const file: ManifestFile = { entry, declaredSize };
     // A pooled copy: a few dozen bytes that must not keep a page or a blob alive.
-    if (key instanceof Uint8Array) file.encryptionKey = Buffer.isBuffer(key) ? key : Buffer.from(key);
-    this.files.push(file);
+    if (key instanceof Uint8Array) entry.encryptionKey = Buffer.isBuffer(key) ? key : Buffer.from(key);
+    this.files.push(entry);
   }
 }
 
@@ -235,6 +263,16 @@ export const MBFILE_KEYS = [
 ] as const;
 export const FIRST_REFERENCE_KEY = 8;
 
+/** KEY_LOOKUP[length][first byte] → index in MBFILE_KEYS, or -1 (no two keys share both). */
+const KEY_LOOKUP: Int8Array[] = (() => {
+  const longest = Math.max(...MBFILE_KEYS.map((key) => key.length));
+  const table = Array.from({ length: longest + 1 }, () => new Int8Array(256).fill(-1));
+  MBFILE_KEYS.forEach((key, index) => {
+    table[key.length]![key.charCodeAt(0)] = index;
+  });
+  return table;
+})();
+
 /** MBFile metadata; one fixed shape for every row. */
 export type MbFileMeta = Partial<Record<string, PlistValue>>;
 
@@ -253,209 +291,227 @@ function emptyMeta(): MbFileMeta {
   };
 }
 
-/*
- * A direct reader for the usual MBFile archive (bplist00 with one-to-four-byte offsets and
- * references): no closures, no allocation but the values kept, every offset checked against the
- * object area. Anything else it leaves to the decoder below (`undefined`). Module-level state is
- * safe here: the reader is synchronous and does not recurse.
- */
-const EMPTY = Buffer.alloc(0);
-let B: Buffer = EMPTY;
-let END = 0;
-let TABLE = 0;
-let OFF = 0;
-let REF = 0;
-let COUNT = 0;
-/** Start of the data of the last object sized by `sized`. */
-let DATA = 0;
-
-function uintBE(at: number, size: number): number {
-  let value = 0;
-  for (let i = 0; i < size; i++) value = value * 256 + B[at + i]!;
-  return value;
-}
-
-/** Offset of object `ref`, or -1. */
-function objectAt(ref: number): number {
-  if (ref < 0 || ref >= COUNT) return -1;
-  const at = uintBE(TABLE + ref * OFF, OFF);
-  return at >= 8 && at < END ? at : -1;
-}
-
-/** Element count of the sized object at `at` (its data start in DATA), or -1. */
-function sized(at: number): number {
-  const info = B[at]! & 0xf;
-  if (info !== 0xf) {
-    DATA = at + 1;
-    return info;
-  }
-  if (at + 2 > END) return -1;
-  const marker = B[at + 1]!;
-  if (marker >> 4 !== 0x1 || (marker & 0xf) > 2) return -1;
-  const size = 1 << (marker & 0xf);
-  if (at + 2 + size > END) return -1;
-  DATA = at + 2 + size;
-  return uintBE(at + 2, size);
-}
-
-/** The dictionary at `at`: its entry count (keys at DATA, values after them), or -1. */
-function dictAt(at: number): number {
-  if (at < 0 || B[at]! >> 4 !== 0xd) return -1;
-  const length = sized(at);
-  return length >= 0 && DATA + 2 * length * REF <= END ? length : -1;
-}
-
-/** True when object `ref` is the ASCII string `name`. */
-function asciiIs(ref: number, name: string): boolean {
-  const at = objectAt(ref);
-  if (at < 0 || B[at]! >> 4 !== 0x5) return false;
-  const length = sized(at);
-  if (length !== name.length || DATA + length > END) return false;
-  for (let i = 0; i < length; i++) if (B[DATA + i] !== name.charCodeAt(i)) return false;
-  return true;
-}
-
-/** Index in MBFILE_KEYS of the key object `ref`, or -1. */
-function keyIndex(ref: number): number {
-  const at = objectAt(ref);
-  if (at < 0 || B[at]! >> 4 !== 0x5) return -1;
-  const length = sized(at);
-  if (length < 0 || DATA + length > END) return -1;
-  for (let k = 0; k < MBFILE_KEYS.length; k++) {
-    const name = MBFILE_KEYS[k]!;
-    if (name.length !== length) continue;
-    let i = 0;
-    while (i < length && B[DATA + i] === name.charCodeAt(i)) i++;
-    if (i === length) return k;
-  }
-  return -1;
-}
-
-/** A number object (integer or real) at `ref`, or undefined. */
-function numberAt(ref: number): number | undefined {
-  const at = objectAt(ref);
-  if (at < 0) return undefined;
-  const marker = B[at]!;
-  const size = 1 << (marker & 0xf);
-  if (at + 1 + size > END) return undefined;
-  if (marker >> 4 === 0x1) {
-    if (size <= 4) return uintBE(at + 1, size);
-    if (size === 8) {
-      const value = B.readBigInt64BE(at + 1);
-      return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : undefined;
-    }
-    return undefined;
-  }
-  if (marker === 0x22) return B.readFloatBE(at + 1);
-  if (marker === 0x23) return B.readDoubleBE(at + 1);
-  return undefined;
-}
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Data (a pooled copy) or ASCII string at `ref`, through one UID and an NS.data / NS.string wrapper. */
-function payloadAt(ref: number, objects: number, objectCount: number, depth: number): PlistValue | undefined {
-  let at = objectAt(ref);
-  if (at < 0) return undefined;
-  if (B[at]! >> 4 === 0x8) {
-    const size = (B[at]! & 0xf) + 1;
-    if (size > 4 || at + 1 + size > END) return undefined;
-    const uid = uintBE(at + 1, size);
-    if (uid === 0) return null; // UID 0 is "$null": nil.
-    if (uid >= objectCount) return undefined;
-    at = objectAt(uintBE(objects + uid * REF, REF));
-    if (at < 0) return undefined;
-  }
-  const type = B[at]! >> 4;
-  if (type === 0x4 || type === 0x5) {
-    const length = sized(at);
-    if (length < 0 || DATA + length > END) return undefined;
-    return type === 0x4
-      ? Buffer.from(B.subarray(DATA, DATA + length))
-      : B.toString("latin1", DATA, DATA + length);
-  }
-  if (type !== 0xd || depth > 0) return undefined;
-  const length = dictAt(at);
-  const keys = DATA;
-  for (let i = 0; i < length; i++) {
-    const key = uintBE(keys + i * REF, REF);
-    if (asciiIs(key, "NS.data") || asciiIs(key, "NS.string"))
-      return payloadAt(uintBE(keys + (length + i) * REF, REF), objects, objectCount, depth + 1);
-  }
-  return undefined;
-}
+/**
+ * A direct reader for the usual MBFile archive (bplist00 with one-to-four-byte offsets and
+ * references): no closures, no allocation but the values kept, every offset checked against the
+ * object area. Anything else it leaves to the decoder below (`undefined`). One instance serves
+ * every row: reading is synchronous and does not recurse.
+ */
+class DirectMbFileReader {
+  private b: Buffer = Buffer.alloc(0);
+  private end = 0;
+  private table = 0;
+  private off = 0;
+  private ref = 0;
+  private count = 0;
+  /** Start of the data of the last object sized by `sized`. */
+  private data = 0;
 
-/** The usual MBFile archive read directly; undefined when it is of another shape. */
-function readMbFileDirect(blob: Buffer): MbFileMeta | undefined {
-  const n = blob.length;
-  if (n < 40 || n > MBFILE_BUDGET.maxBytes || blob.readUInt32BE(0) !== 0x62706c69 || blob[6] !== 0x30)
+  private uintBE(at: number, size: number): number {
+    let value = 0;
+    for (let i = 0; i < size; i++) value = value * 256 + this.b[at + i]!;
+    return value;
+  }
+
+  /** Offset of object `ref`, or -1. */
+  private objectAt(ref: number): number {
+    if (ref < 0 || ref >= this.count) return -1;
+    const at = this.uintBE(this.table + ref * this.off, this.off);
+    return at >= 8 && at < this.end ? at : -1;
+  }
+
+  /** Element count of the sized object at `at` (its data start in this.data), or -1. */
+  private sized(at: number): number {
+    const info = this.b[at]! & 0xf;
+    if (info !== 0xf) {
+      this.data = at + 1;
+      return info;
+    }
+    if (at + 2 > this.end) return -1;
+    const marker = this.b[at + 1]!;
+    if (marker >> 4 !== 0x1 || (marker & 0xf) > 2) return -1;
+    const size = 1 << (marker & 0xf);
+    if (at + 2 + size > this.end) return -1;
+    this.data = at + 2 + size;
+    return this.uintBE(at + 2, size);
+  }
+
+  /** The dictionary at `at`: its entry count (keys at this.data, values after them), or -1. */
+  private dictAt(at: number): number {
+    if (at < 0 || this.b[at]! >> 4 !== 0xd) return -1;
+    const length = this.sized(at);
+    return length >= 0 && this.data + 2 * length * this.ref <= this.end ? length : -1;
+  }
+
+  /** True when object `ref` is the ASCII string `name`. */
+  private asciiIs(ref: number, name: string): boolean {
+    const at = this.objectAt(ref);
+    if (at < 0 || this.b[at]! >> 4 !== 0x5) return false;
+    const length = this.sized(at);
+    if (length !== name.length || this.data + length > this.end) return false;
+    for (let i = 0; i < length; i++) if (this.b[this.data + i] !== name.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Index in MBFILE_KEYS of the key object `ref`, or -1 (picked by length and first byte, then compared). */
+  private keyIndex(ref: number): number {
+    const at = this.objectAt(ref);
+    if (at < 0 || this.b[at]! >> 4 !== 0x5) return -1;
+    const length = this.sized(at);
+    if (length < 1 || length >= KEY_LOOKUP.length || this.data + length > this.end) return -1;
+    const k = KEY_LOOKUP[length]![this.b[this.data]!]!;
+    if (k < 0) return -1;
+    const name = MBFILE_KEYS[k]!;
+    for (let i = 1; i < length; i++) if (this.b[this.data + i] !== name.charCodeAt(i)) return -1;
+    return k;
+  }
+
+  /** A number object (integer or real) at `ref`, or undefined. */
+  private numberAt(ref: number): number | undefined {
+    const at = this.objectAt(ref);
+    if (at < 0) return undefined;
+    const marker = this.b[at]!;
+    const size = 1 << (marker & 0xf);
+    if (at + 1 + size > this.end) return undefined;
+    if (marker >> 4 === 0x1) {
+      if (size <= 4) return this.uintBE(at + 1, size);
+      if (size === 8) {
+        const value = this.b.readBigInt64BE(at + 1);
+        return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : undefined;
+      }
+      return undefined;
+    }
+    if (marker === 0x22) return this.b.readFloatBE(at + 1);
+    if (marker === 0x23) return this.b.readDoubleBE(at + 1);
     return undefined;
-  const t = n - 32;
-  B = blob;
-  END = t;
-  OFF = blob[t + 6]!;
-  REF = blob[t + 7]!;
-  if (OFF < 1 || OFF > 4 || REF < 1 || REF > 4) return undefined;
-  if (blob.readUInt32BE(t + 8) !== 0 || blob.readUInt32BE(t + 16) !== 0 || blob.readUInt32BE(t + 24) !== 0)
+  }
+
+  /** Data (a pooled copy) or ASCII string at `ref`, through one UID and an NS.data / NS.string wrapper. */
+  private payloadAt(
+    ref: number,
+    objects: number,
+    objectCount: number,
+    depth: number,
+  ): PlistValue | undefined {
+    let at = this.objectAt(ref);
+    if (at < 0) return undefined;
+    if (this.b[at]! >> 4 === 0x8) {
+      const size = (this.b[at]! & 0xf) + 1;
+      if (size > 4 || at + 1 + size > this.end) return undefined;
+      const uid = this.uintBE(at + 1, size);
+      if (uid === 0) return null; // UID 0 is "$null": nil.
+      if (uid >= objectCount) return undefined;
+      at = this.objectAt(this.uintBE(objects + uid * this.ref, this.ref));
+      if (at < 0) return undefined;
+    }
+    const type = this.b[at]! >> 4;
+    if (type === 0x4 || type === 0x5) {
+      const length = this.sized(at);
+      if (length < 0 || this.data + length > this.end) return undefined;
+      return type === 0x4
+        ? Buffer.from(this.b.subarray(this.data, this.data + length))
+        : this.b.toString("latin1", this.data, this.data + length);
+    }
+    if (type !== 0xd || depth > 0) return undefined;
+    const length = this.dictAt(at);
+    const keys = this.data;
+    for (let i = 0; i < length; i++) {
+      const key = this.uintBE(keys + i * this.ref, this.ref);
+      if (this.asciiIs(key, "NS.data") || this.asciiIs(key, "NS.string"))
+        return this.payloadAt(
+          this.uintBE(keys + (length + i) * this.ref, this.ref),
+          objects,
+          objectCount,
+          depth + 1,
+        );
+    }
     return undefined;
-  COUNT = blob.readUInt32BE(t + 12);
-  const top = blob.readUInt32BE(t + 20);
-  TABLE = blob.readUInt32BE(t + 28);
-  if (top >= COUNT || TABLE < 8 || TABLE + COUNT * OFF > t) return undefined;
-  END = Math.min(END, TABLE);
-  const topLength = dictAt(objectAt(top));
-  if (topLength < 0) return undefined;
-  const topKeys = DATA;
-  let objects = -1;
-  let objectCount = 0;
-  let rootUid = -1;
-  for (let i = 0; i < topLength; i++) {
-    const key = uintBE(topKeys + i * REF, REF);
-    const value = uintBE(topKeys + (topLength + i) * REF, REF);
-    if (asciiIs(key, "$objects")) {
-      const at = objectAt(value);
-      if (at < 0 || B[at]! >> 4 !== 0xa) return undefined;
-      objectCount = sized(at);
-      if (objectCount < 0 || DATA + objectCount * REF > END) return undefined;
-      objects = DATA;
-    } else if (asciiIs(key, "$top")) {
-      const length = dictAt(objectAt(value));
-      const keys = DATA;
-      for (let j = 0; j < length; j++) {
-        if (!asciiIs(uintBE(keys + j * REF, REF), "root")) continue;
-        const at = objectAt(uintBE(keys + (length + j) * REF, REF));
-        if (at < 0 || B[at]! >> 4 !== 0x8) return undefined;
-        const size = (B[at]! & 0xf) + 1;
-        if (size > 4 || at + 1 + size > END) return undefined;
-        rootUid = uintBE(at + 1, size);
+  }
+
+  /** The usual MBFile archive read directly; undefined when it is of another shape. */
+  readMbFileDirect(blob: Buffer): MbFileMeta | undefined {
+    const n = blob.length;
+    if (n < 40 || n > MBFILE_BUDGET.maxBytes || blob.readUInt32BE(0) !== 0x62706c69 || blob[6] !== 0x30)
+      return undefined;
+    const t = n - 32;
+    this.b = blob;
+    this.end = t;
+    this.off = blob[t + 6]!;
+    this.ref = blob[t + 7]!;
+    if (this.off < 1 || this.off > 4 || this.ref < 1 || this.ref > 4) return undefined;
+    if (blob.readUInt32BE(t + 8) !== 0 || blob.readUInt32BE(t + 16) !== 0 || blob.readUInt32BE(t + 24) !== 0)
+      return undefined;
+    this.count = blob.readUInt32BE(t + 12);
+    const top = blob.readUInt32BE(t + 20);
+    this.table = blob.readUInt32BE(t + 28);
+    if (top >= this.count || this.table < 8 || this.table + this.count * this.off > t) return undefined;
+    this.end = Math.min(this.end, this.table);
+    const topLength = this.dictAt(this.objectAt(top));
+    if (topLength < 0) return undefined;
+    const topKeys = this.data;
+    let objects = -1;
+    let objectCount = 0;
+    let rootUid = -1;
+    for (let i = 0; i < topLength; i++) {
+      const key = this.uintBE(topKeys + i * this.ref, this.ref);
+      const value = this.uintBE(topKeys + (topLength + i) * this.ref, this.ref);
+      if (this.asciiIs(key, "$objects")) {
+        const at = this.objectAt(value);
+        if (at < 0 || this.b[at]! >> 4 !== 0xa) return undefined;
+        objectCount = this.sized(at);
+        if (objectCount < 0 || this.data + objectCount * this.ref > this.end) return undefined;
+        objects = this.data;
+      } else if (this.asciiIs(key, "$top")) {
+        const length = this.dictAt(this.objectAt(value));
+        const keys = this.data;
+        for (let j = 0; j < length; j++) {
+          if (!this.asciiIs(this.uintBE(keys + j * this.ref, this.ref), "root")) continue;
+          const at = this.objectAt(this.uintBE(keys + (length + j) * this.ref, this.ref));
+          if (at < 0 || this.b[at]! >> 4 !== 0x8) return undefined;
+          const size = (this.b[at]! & 0xf) + 1;
+          if (size > 4 || at + 1 + size > this.end) return undefined;
+          rootUid = this.uintBE(at + 1, size);
+        }
       }
     }
+    if (objects < 0 || rootUid < 0 || rootUid >= objectCount) return undefined;
+    const rootLength = this.dictAt(this.objectAt(this.uintBE(objects + rootUid * this.ref, this.ref)));
+    if (rootLength < 0) return undefined;
+    const rootKeys = this.data;
+    const meta = emptyMeta();
+    for (let i = 0; i < rootLength; i++) {
+      const index = this.keyIndex(this.uintBE(rootKeys + i * this.ref, this.ref));
+      if (index < 0) continue;
+      const valueRef = this.uintBE(rootKeys + (rootLength + i) * this.ref, this.ref);
+      const value =
+        index < FIRST_REFERENCE_KEY
+          ? this.numberAt(valueRef)
+          : this.payloadAt(valueRef, objects, objectCount, 0);
+      if (value === undefined) return undefined;
+      meta[MBFILE_KEYS[index]!] = value;
+    }
+    return meta;
   }
-  if (objects < 0 || rootUid < 0 || rootUid >= objectCount) return undefined;
-  const rootLength = dictAt(objectAt(uintBE(objects + rootUid * REF, REF)));
-  if (rootLength < 0) return undefined;
-  const rootKeys = DATA;
-  const meta = emptyMeta();
-  for (let i = 0; i < rootLength; i++) {
-    const index = keyIndex(uintBE(rootKeys + i * REF, REF));
-    if (index < 0) continue;
-    const valueRef = uintBE(rootKeys + (rootLength + i) * REF, REF);
-    const value =
-      index < FIRST_REFERENCE_KEY ? numberAt(valueRef) : payloadAt(valueRef, objects, objectCount, 0);
-    if (value === undefined) return undefined;
-    meta[MBFILE_KEYS[index]!] = value;
+
+  /** Lets go of the last blob (it may be a view into a page). */
+  release(): void {
+    this.b = EMPTY_BUFFER;
   }
-  return meta;
 }
+const EMPTY_BUFFER = Buffer.alloc(0);
+const directReader = new DirectMbFileReader();
 
 /**
  * Decodes an MBFile keyed archive: the usual layout read directly, any other through the
  * decoder's lazy navigation, and archives of another shape through the generic unarchiver.
  */
 export function decodeMbFile(blob: Uint8Array): MbFileMeta {
-  const direct = readMbFileDirect(
+  const direct = directReader.readMbFileDirect(
     Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.length),
   );
-  B = EMPTY;
+  directReader.release();
   return direct ?? decodeMbFileNavigating(blob);
 }
 
