@@ -5,7 +5,7 @@
  * which time fields become timeline events.
  */
 import type { PlistValue } from "../formats/plist-value.js";
-import type { Observable } from "../model/observable.js";
+import type { Observable, ObservableKind } from "../model/observable.js";
 import type { Warning } from "../model/warning.js";
 import type { EvidenceEntry, EvidenceKind, EvidenceSource } from "../readers/types.js";
 import type { SqliteDatabase } from "../sqlite/open.js";
@@ -70,6 +70,11 @@ export interface ArtifactDefinition<R = unknown> {
   contentFields?: readonly string[];
   /** Values of a record that indicators can match. */
   observables(record: R): Observable[];
+  /**
+   * The only kinds `observables` ever returns, when the artifact can say so: indicator matching
+   * then skips its records when no loaded indicator is of those kinds.
+   */
+  observableKinds?: readonly ObservableKind[];
   /** Timeline events of a record (one per meaningful time field). */
   events(record: R): TimelineEvent[];
 }

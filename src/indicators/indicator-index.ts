@@ -221,9 +221,28 @@ export class IndicatorIndex {
    * The indicators an observed value matches (empty when none), each with the reason. The array
    * and its matches are shared between calls (frozen): copy them before changing anything.
    */
+  /** False when no loaded indicator can match an observable of this kind. */
+  covers(kind: ObservedValue["kind"]): boolean {
+    switch (kind) {
+      case "domain":
+        return this.domains.size > 0 || this.tlds.size > 0 || this.ips.size > 0 || this.cidrs.length > 0;
+      case "path":
+        return (
+          this.paths.size > 0 ||
+          this.relativePaths.length > 0 ||
+          this.fileNames.size > 0 ||
+          this.processes.size > 0
+        );
+      default:
+        return true;
+    }
+  }
+
   match(observed: ObservedValue): readonly IndicatorMatch[] {
     const { value } = observed;
     if (observed.kind === "domain") return this.matchDomain(value);
+    // Most observables of a scan are paths, and most indicator sets name no paths.
+    if (observed.kind === "path" && !this.covers("path")) return NO_MATCHES;
     const out = new MatchList();
     switch (observed.kind) {
       case "url":

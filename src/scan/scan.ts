@@ -137,6 +137,9 @@ export async function scanSource(
     timeline?: boolean;
   },
 ): Promise<DeviceScan> {
+  // The evidence hashes are read while the artifacts are parsed (the reads wait on the disk).
+  const inputHashes = hashEvidence(opened);
+  inputHashes.catch(() => undefined);
   const { source, reads } = hashingSource(opened);
   const records = new Map<string, RecordList>();
   const refs = new TimelineRefs();
@@ -144,6 +147,24 @@ export async function scanSource(
   for (const [definitionIndex, definition] of ARTIFACTS.entries()) {
     // Records the source can give again are not kept (the file listing of a large device).
     const rederive = definition.input.kind === "source" ? definition.input.rederive : undefined;
+    if (
+      rederive !== undefined &&
+      definition.sources.includes(source.kind) &&
+      options.sink === undefined &&
+      options.timeline !== true
+    ) {
+      // Nothing to stream and nothing to place on a timeline: the records are made when read.
+      const again = rederive(source);
+      statuses.push({
+        id: definition.id,
+        status: again.length > 0 ? "found" : "not_present",
+        records: again.length,
+        files: [],
+        warnings: [],
+      });
+      if (again.length > 0) records.set(definition.id, rederivedRecords(definition.id, source, again));
+      continue;
+    }
     const kept: ArtifactRecord[] = [];
     let produced = 0;
     const status = await runArtifact(source, definition, (record) => {
@@ -194,7 +215,7 @@ export async function scanSource(
     limitations,
     warnings: [...source.warnings],
     filesRead: [...reads.values()].sort((a, b) => a.path.localeCompare(b.path)),
-    inputHashes: await hashEvidence(opened),
+    inputHashes: await inputHashes,
     verdict,
     timeline,
   };

@@ -69,6 +69,7 @@ export const fileListingArtifact = defineArtifact<FileListingRecord>({
   observables(record) {
     return [{ kind: "path", value: record.path, field: "path" }];
   },
+  observableKinds: ["path"],
   events(record) {
     const events: TimelineEvent[] = [];
     for (const [field, event, verb] of TIMES) {

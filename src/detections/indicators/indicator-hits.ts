@@ -222,6 +222,8 @@ export const indicatorHitsDetection = defineDetection({
       };
     const kept = new Map<string, { first: Finding; count: number; extra: number }>();
     for (const definition of ARTIFACTS) {
+      const kinds = definition.observableKinds;
+      if (kinds !== undefined && !kinds.some((kind) => index.covers(kind))) continue;
       for (const record of context.records(definition.id)) {
         const hits = new Map<string, Hit>();
         for (const observable of definition.observables(record.data)) {

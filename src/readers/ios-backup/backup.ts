@@ -3,7 +3,7 @@
  * encrypted. Decrypted bytes stay in memory; the evidence folder is only ever read.
  * Facts: ../shared/reference/ios-formats.md sections 1–2, mvt.md section 4, kaspersky.md 1.3.
  */
-import { type Dirent, promises as fs } from "node:fs";
+import { type Dirent, promises as fs, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { isSpyglassError, SpyglassError } from "../../errors.js";
 import { parsePlistDict } from "../../formats/plist.js";
@@ -232,20 +232,29 @@ export async function openIosBackup(
 
   // The Files rows straight from the pages (read, or decrypted, a chunk at a time); SQLite reads
   // the index only when the page reader does not take it, and then reports what is wrong.
+  // The payload folders are listed by the thread pool while this thread reads the index.
+  const payloadsListed = listPayloads(dir);
+  // Its failure is reported where it is awaited, below; never as an unhandled rejection meanwhile.
+  payloadsListed.catch(() => undefined);
   const files = await readManifestListing(manifestPath, {
     key: manifestDbKey,
     maxRows: budget.maxRows,
     warnings,
   });
-
-  const payloads = await listPayloads(dir, warnings);
+  const payloads = await payloadsListed;
+  for (const link of payloads.links)
+    warnings.count(
+      "UNSAFE_PATH",
+      (n) => `${n} payload folders or files are symbolic links and were not followed`,
+      link,
+    );
   const counts: BackupCounts = { files: 0, directories: 0, symlinks: 0, missingPayloads: 0 };
   for (const file of files) {
     const { entry } = file;
     if (entry.kind === "file") {
       counts.files += 1;
       const id = entry.backup?.fileId ?? "";
-      entry.present = payloads.has(id);
+      entry.present = payloads.files.has(id);
       if (!entry.present) {
         counts.missingPayloads += 1;
         warnings.count(
@@ -579,38 +588,38 @@ async function readPlist(
 }
 
 /** Which fileIDs have a regular payload file; links and other odd entries are refused with a warning. */
-async function listPayloads(dir: string, warnings: WarningList): Promise<Set<string>> {
-  const found = new Set<string>();
+/**
+ * The payload files of a backup (`xx/<fileID>` names) and the links met instead of folders or
+ * files. The top folder is listed at once and the 256 payload folders all together, so the
+ * listing runs on the thread pool while the caller reads Manifest.db.
+ */
+async function listPayloads(dir: string): Promise<{ files: Set<string>; links: string[] }> {
+  const files = new Set<string>();
+  const links: string[] = [];
   let top: Dirent[];
   try {
-    top = await fs.readdir(dir, { withFileTypes: true });
+    top = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return found;
+    return { files, links };
   }
+  const folders: string[] = [];
   for (const sub of top) {
     if (!/^[0-9a-f]{2}$/.test(sub.name)) continue;
-    if (!sub.isDirectory()) {
-      if (sub.isSymbolicLink())
-        warnings.count(
-          "UNSAFE_PATH",
-          (n) => `${n} payload folders or files are symbolic links and were not followed`,
-          join(dir, sub.name),
-        );
-      continue;
-    }
-    const children = await fs.readdir(join(dir, sub.name), { withFileTypes: true });
+    if (sub.isDirectory()) folders.push(sub.name);
+    else if (sub.isSymbolicLink()) links.push(join(dir, sub.name));
+  }
+  const listed = await Promise.all(
+    folders.map((name) =>
+      fs.readdir(join(dir, name), { withFileTypes: true }).then((children) => ({ name, children })),
+    ),
+  );
+  for (const { name, children } of listed) {
     for (const child of children) {
-      if (child.isFile() && child.name.startsWith(sub.name)) found.add(child.name);
-      else if (child.isSymbolicLink()) {
-        warnings.count(
-          "UNSAFE_PATH",
-          (n) => `${n} payload folders or files are symbolic links and were not followed`,
-          join(dir, sub.name, child.name),
-        );
-      }
+      if (child.isFile() && child.name.startsWith(name)) files.add(child.name);
+      else if (child.isSymbolicLink()) links.push(join(dir, name, child.name));
     }
   }
-  return found;
+  return { files, links };
 }
 
 function deviceInfo(info: PlistDict | undefined, manifest: PlistDict): DeviceInfo {
