@@ -38,7 +38,11 @@ export class BtreeError extends Error {
 export type SqlValue = null | number | bigint | string | Buffer;
 
 const HEADER = Buffer.from("SQLite format 3\0", "latin1");
-const CHUNK = 256 * 1024;
+/**
+ * Chunk size: page sizes divide it, and buffers of this size come from the allocator's heap
+ * (glibc maps 128 KiB and larger afresh, which costs a page fault per 4 KiB on every chunk).
+ */
+const CHUNK = 64 * 1024;
 const MAX_DEPTH = 40;
 
 function headerInfo(
@@ -72,7 +76,7 @@ export function imagePages(image: Buffer): PageSource {
 }
 
 /**
- * Pages of a database file read in 256 KiB chunks, optionally decrypted with AES-256-CBC under a
+ * Pages of a database file read in 64 KiB chunks, optionally decrypted with AES-256-CBC under a
  * zero IV (an encrypted backup's Manifest.db): CBC decrypts any block from the ciphertext block
  * before it, so each chunk decrypts on its own and plaintext is never held whole.
  */
@@ -110,7 +114,7 @@ export function filePages(path: string, key?: Buffer): PageSource {
       const within = offset - index * CHUNK;
       const chunk = chunkAt(index);
       if (within + length <= chunk.length) return chunk.subarray(within, within + length);
-      // A page never straddles a 256 KiB boundary (page sizes divide it); the header read may.
+      // A page never straddles a 64 KiB boundary (page sizes divide it); the header read may.
       const out = Buffer.allocUnsafe(Math.min(length, size - offset));
       let done = 0;
       while (done < out.length) {

@@ -1,10 +1,11 @@
 /**
  * Decrypts many payloads on all cores: a pool of worker threads when running from the compiled
- * build, the same code in-process otherwise (tests run the TypeScript sources directly).
+ * build with more than one thread, the same code in-process otherwise (one thread, or tests that
+ * run the TypeScript sources directly).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { type DecryptOutcome, type DecryptTask, decryptTaskSync } from "./decrypt-worker.js";
+import { DECRYPT_CHUNK, type DecryptOutcome, type DecryptTask, decryptTaskSync } from "./decrypt-worker.js";
 
 /** True when worker threads can load the compiled worker script. */
 export function workersAvailable(): boolean {
@@ -46,15 +47,17 @@ export async function decryptAll(
     options.onDone?.(outcome, tasks[index]!);
   };
   const queue = batches(tasks);
-  if (!workersAvailable()) {
+  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), queue.length));
+  // One thread: this one (a worker would only add its start-up and the messages).
+  if (!workersAvailable() || threads === 1) {
+    const scratch = Buffer.allocUnsafe(DECRYPT_CHUNK);
     for (const batch of queue) {
-      for (const task of batch) finish(decryptTaskSync(task));
+      for (const task of batch) finish(decryptTaskSync(task, scratch));
       // Let timers (progress output) run between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
     return outcomes;
   }
-  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), queue.length));
   const url = new URL("./decrypt-worker.js", import.meta.url);
   let next = 0;
   await Promise.all(
