@@ -145,6 +145,8 @@ const MAX_UNIX_SECONDS = Date.UTC(2100, 0, 1) / 1000;
 /** Turns Files rows into entries; values may be views into pages, so nothing here keeps them. */
 class ManifestRows {
   readonly files: ManifestFile[] = [];
+  /** MBFile fields of the row being added (read and dropped before the next row). */
+  private readonly scratch = emptyMeta();
   /** One string and device folder per domain, shared by all its rows. */
   private readonly domains = new Map<string, { domain: string; root: string }>();
 
@@ -181,7 +183,7 @@ class ManifestRows {
     let meta: MbFileMeta = EMPTY_META;
     if (blob instanceof Uint8Array && blob.length > 0) {
       try {
-        meta = decodeMbFile(blob);
+        meta = decodeMbFile(blob, this.scratch);
       } catch {
         warnings.count(
           "BAD_METADATA",
@@ -275,6 +277,55 @@ const KEY_LOOKUP: Int8Array[] = (() => {
 
 /** MBFile metadata; one fixed shape for every row. */
 export type MbFileMeta = Partial<Record<string, PlistValue>>;
+
+/** Named stores (a store keyed by a varying name is a slow dictionary lookup in V8). */
+function setMeta(meta: MbFileMeta, index: number, value: PlistValue): void {
+  switch (index) {
+    case 0:
+      meta.LastModified = value;
+      break;
+    case 1:
+      meta.LastStatusChange = value;
+      break;
+    case 2:
+      meta.Birth = value;
+      break;
+    case 3:
+      meta.Size = value;
+      break;
+    case 4:
+      meta.Mode = value;
+      break;
+    case 5:
+      meta.UserID = value;
+      break;
+    case 6:
+      meta.GroupID = value;
+      break;
+    case 7:
+      meta.ProtectionClass = value;
+      break;
+    case 8:
+      meta.EncryptionKey = value;
+      break;
+    case 9:
+      meta.Target = value;
+      break;
+  }
+}
+
+function clearMeta(meta: MbFileMeta): void {
+  meta.LastModified = undefined;
+  meta.LastStatusChange = undefined;
+  meta.Birth = undefined;
+  meta.Size = undefined;
+  meta.Mode = undefined;
+  meta.UserID = undefined;
+  meta.GroupID = undefined;
+  meta.ProtectionClass = undefined;
+  meta.EncryptionKey = undefined;
+  meta.Target = undefined;
+}
 
 function emptyMeta(): MbFileMeta {
   return {
@@ -431,7 +482,8 @@ class DirectMbFileReader {
   }
 
   /** The usual MBFile archive read directly; undefined when it is of another shape. */
-  readMbFileDirect(blob: Buffer): MbFileMeta | undefined {
+  /** Reads into `meta` (which the caller may reuse: every field is set or cleared). */
+  readMbFileDirect(blob: Buffer, meta: MbFileMeta = emptyMeta()): MbFileMeta | undefined {
     const n = blob.length;
     if (n < 40 || n > MBFILE_BUDGET.maxBytes || blob.readUInt32BE(0) !== 0x62706c69 || blob[6] !== 0x30)
       return undefined;
@@ -480,7 +532,7 @@ class DirectMbFileReader {
     const rootLength = this.dictAt(this.objectAt(this.uintBE(objects + rootUid * this.ref, this.ref)));
     if (rootLength < 0) return undefined;
     const rootKeys = this.data;
-    const meta = emptyMeta();
+    clearMeta(meta);
     for (let i = 0; i < rootLength; i++) {
       const index = this.keyIndex(this.uintBE(rootKeys + i * this.ref, this.ref));
       if (index < 0) continue;
@@ -490,7 +542,7 @@ class DirectMbFileReader {
           ? this.numberAt(valueRef)
           : this.payloadAt(valueRef, objects, objectCount, 0);
       if (value === undefined) return undefined;
-      meta[MBFILE_KEYS[index]!] = value;
+      setMeta(meta, index, value);
     }
     return meta;
   }
@@ -505,11 +557,13 @@ const directReader = new DirectMbFileReader();
 
 /**
  * Decodes an MBFile keyed archive: the usual layout read directly, any other through the
- * decoder's lazy navigation, and archives of another shape through the generic unarchiver.
+ * decoder's lazy navigation, and archives of another shape through the generic unarchiver. With
+ * `reuse`, the usual layout is read into that object (overwritten on the next call).
  */
-export function decodeMbFile(blob: Uint8Array): MbFileMeta {
+export function decodeMbFile(blob: Uint8Array, reuse?: MbFileMeta): MbFileMeta {
   const direct = directReader.readMbFileDirect(
     Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.length),
+    reuse,
   );
   directReader.release();
   return direct ?? decodeMbFileNavigating(blob);
