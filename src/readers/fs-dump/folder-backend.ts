@@ -67,6 +67,10 @@ export class FolderBackend implements DumpBackend<FolderLocator> {
   async close(): Promise<void> {}
 }
 
+function smallInteger(value: number): number {
+  return value >= 0 && value <= 0x7fffffff ? value | 0 : value;
+}
+
 /** Walks the folder from `start` (breadth first, lstat only) and lists every member under it. */
 export async function indexFolder(
   root: string,
@@ -93,10 +97,11 @@ export async function indexFolder(
     const member: RawMember<FolderLocator> = {
       name,
       kind,
-      size: kind === "file" ? stat.size : 0,
+      // Small integers as such: Stats numbers are doubles, which V8 would box per field.
+      size: kind === "file" ? smallInteger(stat.size) : 0,
       mode: stat.mode & 0o7777,
-      uid: stat.uid,
-      gid: stat.gid,
+      uid: smallInteger(stat.uid),
+      gid: smallInteger(stat.gid),
       present: true,
       locator: name,
     };

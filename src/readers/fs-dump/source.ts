@@ -99,6 +99,11 @@ export function buildDumpSource<L>(
       mapped !== undefined && mapped !== "" && member.name.endsWith(mapped)
         ? member.name.slice(member.name.length - mapped.length)
         : mapped;
+    // A folder member "private/var/…" maps to "/private/var/…": then the origin is the slice.
+    const origin =
+      path !== undefined && path.length === member.name.length + 1 && path.endsWith(member.name)
+        ? path.slice(1)
+        : member.name;
     if (path === "") return;
     if (path === undefined) {
       if (name.absolute) {
@@ -120,7 +125,7 @@ export function buildDumpSource<L>(
       path,
       kind: member.kind === "hardlink" ? "file" : member.kind,
       size: member.kind === "file" ? member.size : 0,
-      origin: member.name,
+      origin,
       present: member.present,
     };
     if (member.mode !== undefined) entry.mode = member.mode;
@@ -150,7 +155,9 @@ export function buildDumpSource<L>(
         );
       }
     }
-    let locator: DumpLocator<L> = member.locator;
+    // A backend whose locator is the member name (folders) shares the origin string instead.
+    let locator: DumpLocator<L> =
+      (member.locator as unknown) === member.name ? (origin as unknown as L) : member.locator;
     if (member.kind === "hardlink") {
       const targetName = normalizeMemberName(member.linkTarget ?? "");
       const targetPath = "unsafe" in targetName ? undefined : toDevicePath(targetName.path, layout, false);
@@ -172,6 +179,8 @@ export function buildDumpSource<L>(
     }
     if (locator instanceof HardlinkTarget) hardlinks.push({ item, target: locator.path });
   });
+  // The source's methods close over this scope: drop what they must not keep alive.
+  normalized.length = 0;
   for (const { item, target } of hardlinks) {
     const found = index.lookup(target);
     if (
