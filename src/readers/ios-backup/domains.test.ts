@@ -15,6 +15,9 @@ describe("backup domains → device paths", () => {
     const cases: Array<[string, string]> = [
       ["", home],
       [".hidden/..x/a..b/...", `${home}/.hidden/..x/a..b/...`],
+      ["Library/.Trash/a.b", `${home}/Library/.Trash/a.b`],
+      ["a/./b", `${home}/a/b`],
+      ["a/..", home],
       ["a//b", `${home}/a/b`],
       ["/a/b/", `${home}/a/b`],
       ["./a/./b/.", `${home}/a/b`],

@@ -69,6 +69,15 @@ export function normalRelativePath(relativePath: string): string {
 
 /** True when no component is empty, `.` or `..` (the usual case, checked without a regex). */
 function isNormal(path: string): boolean {
+  // Native searches settle almost every path; only names with a leading dot need the walk below.
+  if (
+    path === "" ||
+    path.charCodeAt(0) === 47 ||
+    path.charCodeAt(path.length - 1) === 47 ||
+    path.includes("//")
+  )
+    return false;
+  if (path.charCodeAt(0) !== 46 && !path.includes("/.")) return true;
   let start = 0;
   for (let i = 0; i <= path.length; i++) {
     if (i < path.length && path.charCodeAt(i) !== 47) continue;
