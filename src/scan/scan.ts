@@ -111,10 +111,10 @@ export function detectionContext(input: {
 
 /** A record list that derives each record again from the source when it is read. */
 function rederivedRecords(
-  artifact: string,
   source: EvidenceSource,
-  items: { readonly length: number; at(index: number): unknown },
+  derived: { artifact: string; items: { readonly length: number; at(index: number): unknown } },
 ): RecordList {
+  const { artifact, items } = derived;
   const wrap = (data: unknown): ArtifactRecord => ({ artifact, file: source.input, origin: "", data });
   return {
     length: items.length,
@@ -162,7 +162,8 @@ export async function scanSource(
         files: [],
         warnings: [],
       });
-      if (again.length > 0) records.set(definition.id, rederivedRecords(definition.id, source, again));
+      if (again.length > 0)
+        records.set(definition.id, rederivedRecords(source, { artifact: definition.id, items: again }));
       continue;
     }
     const kept: ArtifactRecord[] = [];
@@ -175,7 +176,10 @@ export async function scanSource(
     });
     statuses.push(status);
     if (rederive !== undefined && produced > 0) {
-      records.set(definition.id, rederivedRecords(definition.id, source, rederive(source)));
+      records.set(
+        definition.id,
+        rederivedRecords(source, { artifact: definition.id, items: rederive(source) }),
+      );
     } else if (kept.length > 0) records.set(definition.id, kept);
   }
   const context = detectionContext({

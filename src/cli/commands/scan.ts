@@ -90,6 +90,8 @@ ${KEY_OPTIONS_HELP}`,
                 }),
           }),
         );
+        // Reports need the records and the listing only: let go of file handles and kept bytes.
+        await source.close();
       }
       const results = buildResults({
         version: toolVersion(),

@@ -54,7 +54,7 @@ export class TarBackend implements DumpBackend<TarLocator> {
 
   constructor(
     private readonly path: string,
-    private readonly handle: FileHandle | undefined,
+    private handle: FileHandle | undefined,
   ) {}
 
   async readMember(locator: TarLocator, entry: EvidenceEntry, maxBytes: number): Promise<Buffer> {
@@ -120,7 +120,9 @@ export class TarBackend implements DumpBackend<TarLocator> {
     await this.queue;
     await this.stream?.chunks.return(undefined);
     this.stream = undefined;
-    await this.handle?.close();
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
   }
 }
 

@@ -43,6 +43,8 @@ export interface ZipLocator {
 
 /** Reads one member at a time by position. */
 export class ZipBackend implements DumpBackend<ZipLocator> {
+  private closed = false;
+
   constructor(
     private readonly path: string,
     private readonly handle: FileHandle,
@@ -137,6 +139,8 @@ export class ZipBackend implements DumpBackend<ZipLocator> {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.handle.close();
   }
 }

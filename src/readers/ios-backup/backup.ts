@@ -445,23 +445,22 @@ export async function readManifestListing(
   const maxRows = options.maxRows ?? DEFAULT_BUDGET.maxRows;
   const warnings = options.warnings ?? new WarningList();
   return (
-    readManifestFast(path, options.key, maxRows, warnings) ??
-    (await readManifestWithSqlite(path, options.key, maxRows, warnings))
+    readManifestFast(path, { key: options.key, maxRows, warnings }) ??
+    (await readManifestWithSqlite(path, { key: options.key, maxRows, warnings }))
   );
 }
 
 /** Reads the Files rows with the page reader; undefined when it cannot (the caller then uses SQLite). */
 function readManifestFast(
   path: string,
-  key: Buffer | undefined,
-  maxRows: number,
-  warnings: WarningList,
+  options: { key: Buffer | undefined; maxRows: number; warnings: WarningList },
 ): ManifestFile[] | undefined {
+  const { key, maxRows, warnings } = options;
   const local = new WarningList();
   let pages: PageSource | undefined;
   try {
     pages = filePages(path, key);
-    const files = readManifestPages(pages, local, maxRows, path);
+    const files = readManifestPages(pages, { warnings: local, maxRows, file: path });
     if (files !== undefined) for (const item of local.items) warnings.add(item);
     return files;
   } catch (error) {
@@ -476,10 +475,9 @@ function readManifestFast(
 /** Reads the Files rows through SQLite from an in-memory image (decrypted whole when encrypted). */
 async function readManifestWithSqlite(
   path: string,
-  key: Buffer | undefined,
-  maxRows: number,
-  warnings: WarningList,
+  options: { key: Buffer | undefined; maxRows: number; warnings: WarningList },
 ): Promise<ManifestFile[]> {
+  const { key, maxRows, warnings } = options;
   const raw = await fs.readFile(path);
   let image: Buffer = raw;
   if (key !== undefined) {

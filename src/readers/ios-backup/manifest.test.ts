@@ -336,7 +336,10 @@ function viaSqlite(image: Buffer): Read {
 function viaPages(pages: PageSource, maxRows = 1_000_000): Read {
   try {
     const warnings = new WarningList();
-    return { files: readManifestPages(pages, warnings, maxRows, "Manifest.db"), warnings: warnings.items };
+    return {
+      files: readManifestPages(pages, { warnings, maxRows, file: "Manifest.db" }),
+      warnings: warnings.items,
+    };
   } finally {
     pages.close();
   }
@@ -416,7 +419,10 @@ describe("readManifestPages reads what readManifestFiles reads through SQLite", 
       const image = db.serialize();
       db.close();
       const warnings = new WarningList();
-      expect(readManifestPages(imagePages(image), warnings, 1000, "Manifest.db"), sql).toBeUndefined();
+      expect(
+        readManifestPages(imagePages(image), { warnings, maxRows: 1000, file: "Manifest.db" }),
+        sql,
+      ).toBeUndefined();
       expect(warnings.items).toEqual([]);
     }
   });

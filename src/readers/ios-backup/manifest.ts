@@ -47,10 +47,9 @@ const MANIFEST_COLUMNS = ["fileid", "domain", "relativepath", "flags", "file"] a
  */
 export function readManifestPages(
   pages: PageSource,
-  warnings: WarningList,
-  maxRows: number,
-  file: string,
+  options: { warnings: WarningList; maxRows: number; file: string },
 ): ManifestFile[] | undefined {
+  const { warnings, maxRows, file } = options;
   const walker = new TableWalker(pages);
   const table = walker
     .schema()
