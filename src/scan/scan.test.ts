@@ -5,10 +5,12 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSampleBackup } from "../generate/sample-device.js";
+import { openEvidence } from "../readers/open-evidence.js";
 import { runCli } from "../testing/cli.js";
 import { corpusPath } from "../testing/corpus.js";
 import { snapshotTree } from "../testing/tree-snapshot.js";
 import type { ScanResults } from "./results.js";
+import { scanSource } from "./scan.js";
 
 let root = "";
 let infected = "";
@@ -210,4 +212,43 @@ describe.skipIf(corpusPath("backups") === undefined)("scans of the corpus backup
       expect(run.code).toBe(0);
     }
   }, 120_000);
+});
+
+describe("scanSource", () => {
+  it("gives the same statuses, findings and verdict whether or not records are streamed and placed on a timeline", async () => {
+    const scanOnce = async (streamed: boolean) => {
+      const source = await openEvidence(infected, { password: () => PASSWORD });
+      try {
+        let streamedRecords = 0;
+        const scan = await scanSource(source, {
+          id: "d1",
+          indicators: undefined,
+          ...(streamed
+            ? {
+                timeline: true,
+                sink: () => {
+                  streamedRecords += 1;
+                },
+              }
+            : {}),
+        });
+        return { scan, streamedRecords };
+      } finally {
+        await source.close();
+      }
+    };
+    const quiet = await scanOnce(false);
+    const streamed = await scanOnce(true);
+    const statusOf = (s: typeof quiet.scan) =>
+      s.statuses.map(({ id, status, records }) => ({ id, status, records }));
+    expect(statusOf(quiet.scan)).toEqual(statusOf(streamed.scan));
+    expect(quiet.scan.findings).toEqual(streamed.scan.findings);
+    expect(quiet.scan.verdict.verdict).toBe("detected");
+    expect(streamed.scan.verdict).toEqual(quiet.scan.verdict);
+    // The listing is derived again when read, the same entries in the same order.
+    const listing = (s: typeof quiet.scan) => [...(s.records.get("ios/file-listing") ?? [])];
+    expect(listing(quiet.scan).length).toBeGreaterThan(100);
+    expect(listing(quiet.scan)).toEqual(listing(streamed.scan));
+    expect(streamed.streamedRecords).toBe(streamed.scan.statuses.reduce((n, s) => n + s.records, 0));
+  });
 });

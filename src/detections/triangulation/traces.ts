@@ -97,7 +97,19 @@ function smsPart(entry: FileListingRecord): TraceEvent["sms"] | undefined {
 }
 
 /** The sorted event timeline of the heuristic (and the BackupAgent entries of the analytics baseline). */
-export function traceTimeline(context: DetectionContext): TraceEvent[] {
+export function traceTimeline(context: DetectionContext): readonly TraceEvent[] {
+  // Two detections read it; on a large device it walks hundreds of thousands of listing entries.
+  let events = TRACES.get(context);
+  if (events === undefined) {
+    events = buildTraceTimeline(context);
+    TRACES.set(context, events);
+  }
+  return events;
+}
+
+const TRACES = new WeakMap<DetectionContext, readonly TraceEvent[]>();
+
+function buildTraceTimeline(context: DetectionContext): TraceEvent[] {
   const events: TraceEvent[] = [];
   const push = (event: Omit<TraceEvent, "ms">): void => {
     const ms = millis(event.at);
