@@ -1,8 +1,7 @@
 /**
  * Binary property list decoder (bplist00), with budgets on size, value count, depth and time.
  * Format: Apple CFBinaryPList.c; see ../shared/reference/ios-formats.md section 3.1.
- * Written as one small class so that decoding the hundreds of thousands of MBFile blobs of a
- * backup allocates nothing per call but the values themselves.
+ * Written as one small class that allocates nothing per value but the values themselves.
  */
 import { SpyglassError } from "../errors.js";
 import {
@@ -40,10 +39,7 @@ export function parseBinaryPlist(
   return new BinaryPlistDecoder(bytes, budget, options.file).decodeTop();
 }
 
-/**
- * A decoder over one binary plist. Besides full decoding it offers lazy navigation by object
- * reference, for hot paths that need a few fields of many small plists (backup MBFile blobs).
- */
+/** A decoder over one binary plist. */
 export class BinaryPlistDecoder {
   private readonly buf: Buffer;
   private readonly end: number;
@@ -94,95 +90,6 @@ export class BinaryPlistDecoder {
 
   decodeTop(): PlistValue {
     return this.decode(this.topObject, 0);
-  }
-
-  /** The reference of the top object. */
-  get top(): number {
-    return this.topObject;
-  }
-
-  /** Decodes the value at a reference (and everything below it). */
-  valueAt(ref: number): PlistValue {
-    return this.decode(ref, 0);
-  }
-
-  /** The type nibble of the object at a reference (0xd dictionary, 0xa array, 0x8 UID, 0x5 string…). */
-  typeAt(ref: number): number {
-    return this.buf[this.objectOffset(ref)]! >> 4;
-  }
-
-  /** The UID index stored at a reference, or undefined when the object is not a UID. */
-  uidAt(ref: number): number | undefined {
-    const at = this.objectOffset(ref);
-    const marker = this.buf[at]!;
-    return marker >> 4 === 0x8 ? this.uint(at + 1, (marker & 0xf) + 1) : undefined;
-  }
-
-  /** The element references of an array, or undefined when the object is not an array. */
-  arrayRefs(ref: number): number[] | undefined {
-    const at = this.objectOffset(ref);
-    const marker = this.buf[at]!;
-    if (marker >> 4 !== 0xa) return undefined;
-    const [length, start] = this.count(marker & 0xf, at);
-    this.need(start, length * this.refSize);
-    const refs: number[] = new Array(length);
-    for (let i = 0; i < length; i++) refs[i] = this.uintAt(start + i * this.refSize, this.refSize);
-    return refs;
-  }
-
-  /** Calls `visit(keyRef, valueRef)` for each entry of a dictionary; false when the object is not one. */
-  forEachEntry(ref: number, visit: (keyRef: number, valueRef: number) => void): boolean {
-    const at = this.objectOffset(ref);
-    const marker = this.buf[at]!;
-    if (marker >> 4 !== 0xd) return false;
-    const [length, start] = this.count(marker & 0xf, at);
-    this.need(start, length * 2 * this.refSize);
-    for (let i = 0; i < length; i++) {
-      visit(
-        this.uintAt(start + i * this.refSize, this.refSize),
-        this.uintAt(start + (length + i) * this.refSize, this.refSize),
-      );
-    }
-    return true;
-  }
-
-  /** True when the object at `ref` is the ASCII string `text` (compared as bytes, nothing allocated). */
-  isAscii(ref: number, text: string): boolean {
-    const at = this.objectOffset(ref);
-    const marker = this.buf[at]!;
-    if (marker >> 4 !== 0x5) return false;
-    const [length, start] = this.count(marker & 0xf, at);
-    if (length !== text.length || start + length > this.end) return false;
-    for (let i = 0; i < length; i++) if (this.buf[start + i] !== text.charCodeAt(i)) return false;
-    return true;
-  }
-
-  /**
-   * The index in `names` of the ASCII string at `ref`, or -1 (compared as bytes, nothing
-   * allocated): how hot paths pick the dictionary keys they want.
-   */
-  asciiIndex(ref: number, names: readonly string[]): number {
-    const at = this.objectOffset(ref);
-    const marker = this.buf[at]!;
-    if (marker >> 4 !== 0x5) return -1;
-    const info = marker & 0xf;
-    const length = info === 0xf ? -1 : info;
-    if (length < 0) return this.fallbackIndex(ref, names);
-    const start = at + 1;
-    if (start + length > this.end) return -1;
-    for (let n = 0; n < names.length; n++) {
-      const name = names[n]!;
-      if (name.length !== length) continue;
-      let i = 0;
-      while (i < length && this.buf[start + i] === name.charCodeAt(i)) i++;
-      if (i === length) return n;
-    }
-    return -1;
-  }
-
-  private fallbackIndex(ref: number, names: readonly string[]): number {
-    for (let n = 0; n < names.length; n++) if (this.isAscii(ref, names[n]!)) return n;
-    return -1;
   }
 
   private error(code: "CORRUPT" | "BUDGET", message: string, offset?: number): SpyglassError {

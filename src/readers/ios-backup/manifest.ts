@@ -1,10 +1,9 @@
 /** Manifest.db rows → evidence entries (MBFile NSKeyedArchiver metadata decoded within budgets). */
 import { hash } from "node:crypto";
 import { SpyglassError } from "../../errors.js";
-import { BinaryPlistDecoder } from "../../formats/bplist.js";
 import { unarchive } from "../../formats/nskeyed.js";
 import { parsePlist } from "../../formats/plist.js";
-import { DEFAULT_PLIST_BUDGET, isPlistDict, type PlistValue } from "../../formats/plist-value.js";
+import { isPlistDict, type PlistValue } from "../../formats/plist-value.js";
 import { fromUnixSeconds } from "../../model/time.js";
 import type { WarningList } from "../../model/warning.js";
 import { type PageSource, TableWalker, tableColumnNames } from "../../sqlite/btree.js";
@@ -23,7 +22,6 @@ export interface ManifestFile {
 
 const FILE_ID = /^[0-9a-f]{40}$/;
 const MBFILE_BUDGET = { maxBytes: 1024 * 1024, maxValues: 10_000, maxDepth: 32 };
-const MBFILE_DECODER_BUDGET = { ...DEFAULT_PLIST_BUDGET, ...MBFILE_BUDGET };
 
 /** Reads every Files row through SQLite; bad rows become counted warnings and are skipped or kept with what is known. */
 export function readManifestFiles(db: SqliteDatabase, warnings: WarningList): ManifestFile[] {
@@ -555,9 +553,9 @@ const EMPTY_BUFFER = Buffer.alloc(0);
 const directReader = new DirectMbFileReader();
 
 /**
- * Decodes an MBFile keyed archive: the usual layout read directly, any other through the
- * decoder's lazy navigation, and archives of another shape through the generic unarchiver. With
- * `reuse`, the usual layout is read into that object (overwritten on the next call).
+ * Decodes an MBFile keyed archive: the usual layout read directly, anything else through the
+ * generic plist decoder and unarchiver. With `reuse`, the usual layout is read into that object
+ * (overwritten on the next call).
  */
 export function decodeMbFile(blob: Uint8Array, reuse?: MbFileMeta): MbFileMeta {
   const direct = directReader.readMbFileDirect(
@@ -565,63 +563,7 @@ export function decodeMbFile(blob: Uint8Array, reuse?: MbFileMeta): MbFileMeta {
     reuse,
   );
   directReader.release();
-  return direct ?? decodeMbFileNavigating(blob);
-}
-
-/** The same fields through the general decoder's lazy navigation (any bplist layout). */
-export function decodeMbFileNavigating(blob: Uint8Array): MbFileMeta {
-  const decoder = new BinaryPlistDecoder(blob, MBFILE_DECODER_BUDGET, "Manifest.db");
-  let objects: number[] | undefined;
-  let rootUid: number | undefined;
-  decoder.forEachEntry(decoder.top, (key, value) => {
-    if (decoder.isAscii(key, "$objects")) objects = decoder.arrayRefs(value);
-    else if (decoder.isAscii(key, "$top")) {
-      decoder.forEachEntry(value, (k, v) => {
-        if (decoder.isAscii(k, "root")) rootUid = decoder.uidAt(v);
-      });
-    }
-  });
-  const list = objects;
-  const rootRef = list === undefined || rootUid === undefined ? undefined : list[rootUid];
-  if (list === undefined || rootRef === undefined || decoder.typeAt(rootRef) !== 0xd)
-    return genericMbFile(blob);
-  const resolve = (ref: number): number | undefined => {
-    const uid = decoder.uidAt(ref);
-    return uid === undefined ? ref : list[uid];
-  };
-  const meta = emptyMeta();
-  let unexpected = false;
-  decoder.forEachEntry(rootRef, (key, value) => {
-    const index = decoder.asciiIndex(key, MBFILE_KEYS);
-    if (index < 0) return;
-    const name = MBFILE_KEYS[index]!;
-    if (index < FIRST_REFERENCE_KEY) {
-      meta[name] = decoder.valueAt(value);
-      return;
-    }
-    if (decoder.uidAt(value) === 0) {
-      meta[name] = null; // UID 0 is "$null": nil.
-      return;
-    }
-    const target = resolve(value);
-    if (target === undefined) {
-      unexpected = true;
-      return;
-    }
-    if (decoder.typeAt(target) !== 0xd) {
-      meta[name] = decoder.valueAt(target);
-      return;
-    }
-    // NSMutableData {NS.data} or NSString {NS.string}, whose payload may itself be a UID.
-    decoder.forEachEntry(target, (k, v) => {
-      if (decoder.isAscii(k, "NS.data") || decoder.isAscii(k, "NS.string")) {
-        const inner = resolve(v);
-        if (inner === undefined) unexpected = true;
-        else meta[name] = decoder.valueAt(inner);
-      }
-    });
-  });
-  return unexpected ? genericMbFile(blob) : meta;
+  return direct ?? genericMbFile(blob);
 }
 
 function genericMbFile(blob: Uint8Array): Record<string, PlistValue> {
