@@ -130,6 +130,40 @@ describe("plain backups written by our generator", () => {
     expect(await snapshotTree(dir)).toEqual(before);
   });
 
+  it("reads an index the page reader does not take (UTF-16) through SQLite, and says so", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    const expected = (await openIosBackup(dir)).files.map((f) => [f.entry.path, f.entry.modifiedAt]);
+    const path = join(dir, "Manifest.db");
+    const bytes = await fs.readFile(path);
+    bytes[18] = 1;
+    bytes[19] = 1;
+    const original = new Database(bytes);
+    const { sql } = original.prepare("SELECT sql FROM sqlite_master WHERE name = 'Files'").get() as {
+      sql: string;
+    };
+    const rows = original.prepare("SELECT fileID, domain, relativePath, flags, file FROM Files").raw().all();
+    original.close();
+    const utf16 = new Database(":memory:");
+    utf16.pragma("encoding = 'UTF-16le'");
+    utf16.exec(sql);
+    const insert = utf16.prepare(
+      "INSERT INTO Files (fileID, domain, relativePath, flags, file) VALUES (?, ?, ?, ?, ?)",
+    );
+    for (const row of rows) insert.run(...(row as unknown[]));
+    await fs.writeFile(path, utf16.serialize());
+    utf16.close();
+
+    const backup = await openIosBackup(dir);
+    expect(backup.files.map((f) => [f.entry.path, f.entry.modifiedAt])).toEqual(expected);
+    expect(backup.warnings).toEqual([
+      expect.objectContaining({
+        code: "OTHER",
+        message: "Manifest.db was read through SQLite; the page reader stopped: text encoding is not UTF-8",
+      }),
+    ]);
+  });
+
   it("accepts the parent folder of exactly one backup and lists what it found otherwise", async () => {
     const parent = await tempDir();
     await writeBackup(join(parent, "00008110-001A2C3E4F5A6B7C"), spec());

@@ -10,7 +10,7 @@ import { parsePlistDict } from "../../formats/plist.js";
 import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
 import { fromDate } from "../../model/time.js";
 import { WarningList } from "../../model/warning.js";
-import { filePages, type PageSource } from "../../sqlite/btree.js";
+import { BtreeError, filePages, type PageSource } from "../../sqlite/btree.js";
 import { isSqlite, type OpenedDatabase, openSqliteImage } from "../../sqlite/open.js";
 import { EntryIndex } from "../fs-dump/entry-index.js";
 import type { DeviceInfo, EvidenceSource } from "../types.js";
@@ -444,17 +444,29 @@ export async function readManifestListing(
 ): Promise<ManifestFile[]> {
   const maxRows = options.maxRows ?? DEFAULT_BUDGET.maxRows;
   const warnings = options.warnings ?? new WarningList();
-  return (
-    readManifestFast(path, { key: options.key, maxRows, warnings }) ??
-    (await readManifestWithSqlite(path, { key: options.key, maxRows, warnings }))
-  );
+  const fast = readManifestFast(path, { key: options.key, maxRows, warnings });
+  if (Array.isArray(fast)) return fast;
+  const files = await readManifestWithSqlite(path, { key: options.key, maxRows, warnings });
+  // SQLite read what the page reader refused: say so, since a well-formed index never gets here.
+  if (fast instanceof BtreeError) {
+    warnings.add({
+      code: "OTHER",
+      message: `Manifest.db was read through SQLite; the page reader stopped: ${fast.message}`,
+      file: path,
+      ...(fast.offset === undefined ? {} : { offset: fast.offset }),
+    });
+  }
+  return files;
 }
 
-/** Reads the Files rows with the page reader; undefined when it cannot (the caller then uses SQLite). */
+/**
+ * Reads the Files rows with the page reader; otherwise the reason it stopped (a BtreeError) or
+ * undefined (a table of another shape, a file it cannot open), and the caller uses SQLite.
+ */
 function readManifestFast(
   path: string,
   options: { key: Buffer | undefined; maxRows: number; warnings: WarningList },
-): ManifestFile[] | undefined {
+): ManifestFile[] | BtreeError | undefined {
   const { key, maxRows, warnings } = options;
   const local = new WarningList();
   let pages: PageSource | undefined;
@@ -466,7 +478,7 @@ function readManifestFast(
   } catch (error) {
     // Anything else (a page the walker does not read, a file it cannot open) goes to SQLite.
     if (isSpyglassError(error, "BUDGET")) throw error;
-    return undefined;
+    return error instanceof BtreeError ? error : undefined;
   } finally {
     pages?.close();
   }
