@@ -75,6 +75,16 @@ function mbFile(overrides: Partial<MbFileFields> = {}): Buffer {
 
 const MBFILE_CLASS = { $classname: "MBFile", $classes: ["MBFile", "NSObject"] };
 
+/** A keyed archive written by hand, its root the MBFile at UID 1 of `objects`. */
+function mbFileArchive(objects: PlistValue[]): Buffer {
+  return writeBinaryPlist({
+    $archiver: "NSKeyedArchiver",
+    $version: 100000,
+    $top: { root: new PlistUid(1) },
+    $objects: objects,
+  });
+}
+
 /** MBFile archives of shapes the generator does not write (each goes down another decoding path). */
 function oddArchives(): Buffer[] {
   return [
@@ -96,37 +106,27 @@ function oddArchives(): Buffer[] {
         },
       }),
     ),
-    writeBinaryPlist({
-      $archiver: "NSKeyedArchiver",
-      $version: 100000,
-      $top: { root: new PlistUid(1) },
-      $objects: [
-        "$null",
-        { Mode: 0o100600, Size: 7, EncryptionKey: new PlistUid(3), $class: new PlistUid(2) },
-        MBFILE_CLASS,
-        { "NS.data": new PlistUid(4) },
-        bytesOf(99, 44),
-      ],
-    }),
+    mbFileArchive([
+      "$null",
+      { Mode: 0o100600, Size: 7, EncryptionKey: new PlistUid(3), $class: new PlistUid(2) },
+      MBFILE_CLASS,
+      { "NS.data": new PlistUid(4) },
+      bytesOf(99, 44),
+    ]),
     // EncryptionKey and Target inline (no UID), negative and 4-byte numbers.
-    writeBinaryPlist({
-      $archiver: "NSKeyedArchiver",
-      $version: 100000,
-      $top: { root: new PlistUid(1) },
-      $objects: [
-        "$null",
-        {
-          Mode: 0o100644,
-          Size: 0xffff_fffe,
-          UserID: -2,
-          GroupID: 70_000,
-          EncryptionKey: bytesOf(7, 44),
-          Target: "inline",
-          $class: new PlistUid(2),
-        },
-        MBFILE_CLASS,
-      ],
-    }),
+    mbFileArchive([
+      "$null",
+      {
+        Mode: 0o100644,
+        Size: 0xffff_fffe,
+        UserID: -2,
+        GroupID: 70_000,
+        EncryptionKey: bytesOf(7, 44),
+        Target: "inline",
+        $class: new PlistUid(2),
+      },
+      MBFILE_CLASS,
+    ]),
     // Non-ASCII target (UTF-16 string object), a numeric field holding a string and one holding a date.
     writeBinaryPlist(
       buildKeyedArchive({
@@ -550,16 +550,11 @@ describe("decodeMbFile", () => {
   // A Target or EncryptionKey that is UID 0 ("$null", nil in NSKeyedArchiver) is null, as the
   // generic unarchiver gives it, never the string "$null".
   it("treats a UID 0 ($null) Target as no target", () => {
-    const blob = writeBinaryPlist({
-      $archiver: "NSKeyedArchiver",
-      $version: 100000,
-      $top: { root: new PlistUid(1) },
-      $objects: [
-        "$null",
-        { Mode: 0o120755, Size: 0, Target: new PlistUid(0), $class: new PlistUid(2) },
-        MBFILE_CLASS,
-      ],
-    });
+    const blob = mbFileArchive([
+      "$null",
+      { Mode: 0o120755, Size: 0, Target: new PlistUid(0), $class: new PlistUid(2) },
+      MBFILE_CLASS,
+    ]);
     expect(decodeMbFile(blob).Target).toBeNull();
   });
 });
