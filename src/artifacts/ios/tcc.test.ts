@@ -38,7 +38,7 @@ describe("ios/tcc", () => {
         clientType: "bundle_id",
         authValue: "allowed",
         authReason: 2,
-        authReasonText: "user_set",
+        authReasonText: "user_consent",
         lastModifiedAt: "2022-01-01T00:00:00.000Z",
         schemaVersion: 3,
       },
@@ -49,7 +49,7 @@ describe("ios/tcc", () => {
         clientType: "absolute_path",
         authValue: "allowed",
         authReason: 4,
-        authReasonText: "service_policy",
+        authReasonText: "system_set",
         lastModifiedAt: "2022-01-01T00:01:40.000Z",
         schemaVersion: 3,
       },
@@ -69,7 +69,7 @@ describe("ios/tcc", () => {
         clientType: "bundle_id",
         authValueRaw: 7,
         authReason: 1,
-        authReasonText: "user_consent",
+        authReasonText: "error",
         lastModifiedAt: "2022-01-01T00:03:20.000Z",
         schemaVersion: 3,
       },
@@ -88,7 +88,7 @@ describe("ios/tcc", () => {
         at: "2022-01-01T00:01:40.000Z",
         event: "tcc_permission_changed",
         description:
-          "kTCCServiceMicrophone allowed (service_policy) for /private/var/db/com.apple.xpc.roleaccountd.staging/bh",
+          "kTCCServiceMicrophone allowed (system_set) for /private/var/db/com.apple.xpc.roleaccountd.staging/bh",
       },
     ]);
     expect(tccArtifact.events(records[2]!)).toEqual([]);

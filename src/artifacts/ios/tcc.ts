@@ -31,7 +31,9 @@ export interface TccRecord {
 }
 
 const AUTH_VALUES: readonly TccAuthValue[] = ["denied", "unknown", "allowed", "limited"];
+/** auth_reason as stored: 1 is "error" (as MVT and Apple's enum number them), 0 "none". */
 const AUTH_REASONS = [
+  "none",
   "error",
   "user_consent",
   "user_set",
