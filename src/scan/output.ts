@@ -2,12 +2,12 @@
  * Writes a scan's results folder: results.json, alerts.json (MVT's shape), timeline.csv and
  * artifacts/<id>.jsonl. Everything is written below the folder the user named, nowhere else.
  */
-import { closeSync, promises as fs, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, promises as fs, mkdirSync, writeSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { ArtifactDefinition, ArtifactRecord } from "../artifacts/define.js";
 import { SpyglassError } from "../errors.js";
 import type { Finding } from "../model/finding.js";
-import { prepareOutputDir } from "../output-dir.js";
+import { openNewFileSync, prepareOutputDir, writeNewFileSync } from "../output-dir.js";
 
 /** Withholds personal content fields of a record unless content was asked for. */
 export function redactRecord(
@@ -52,8 +52,8 @@ export class ResultsFolder {
   }
 
   /** Creates (or reuses an empty) folder; refuses one that holds other things unless forced. */
-  static async create(dir: string, force: boolean): Promise<ResultsFolder> {
-    await prepareOutputDir(dir, force);
+  static async create(dir: string, force: boolean, evidence: readonly string[] = []): Promise<ResultsFolder> {
+    await prepareOutputDir(dir, force, evidence);
     if (force) await fs.rm(join(dir, "artifacts"), { recursive: true, force: true });
     return new ResultsFolder(resolve(dir));
   }
@@ -84,7 +84,7 @@ export class ResultsFolder {
     if (file === undefined) {
       const path = this.path(join("artifacts", `${record.artifact}.jsonl`));
       mkdirSync(dirname(path), { recursive: true });
-      file = { fd: openSync(path, "w"), pending: "" };
+      file = { fd: openNewFileSync(path), pending: "" };
       this.files.set(record.artifact, file);
     }
     const line = {
@@ -101,7 +101,7 @@ export class ResultsFolder {
 
   /** Writes a whole file (JSON or text). */
   async writeFile(name: string, content: string): Promise<void> {
-    await fs.writeFile(this.path(name), content);
+    writeNewFileSync(this.path(name), content);
   }
 
   /** Flushes and closes the JSONL files. */

@@ -2,6 +2,7 @@
 import { createWriteStream } from "node:fs";
 import type { ArtifactDefinition, ArtifactRecord } from "../artifacts/define.js";
 import type { Finding } from "../model/finding.js";
+import { openNewFileSync } from "../output-dir.js";
 
 /** One row of timeline.csv. */
 export interface TimelineRow {
@@ -215,7 +216,8 @@ export function timelineCsv(rows: Iterable<TimelineRow>): string {
 
 /** Writes timeline.csv in chunks, waiting for the disk, so the whole text is never in memory. */
 export async function writeTimelineCsv(path: string, rows: Iterable<TimelineRow>): Promise<void> {
-  const stream = createWriteStream(path);
+  // A new file, never written through a link standing at that name.
+  const stream = createWriteStream(path, { fd: openNewFileSync(path) });
   const done = new Promise<void>((resolve, reject) => {
     stream.on("finish", () => resolve());
     stream.on("error", reject);

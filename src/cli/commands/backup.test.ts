@@ -141,6 +141,23 @@ describe("spyglass backup", () => {
     expect(JSON.parse(info.stdout)).toMatchObject({ encrypted: true, alreadyDecrypted: true });
   });
 
+  it("never writes into the evidence: decrypt, extract-key and scan refuse an output in or over it", async () => {
+    const before = await snapshotTree(backup);
+    const env = { SPYGLASS_BACKUP_PASSWORD: PASSWORD };
+    for (const args of [
+      ["backup", "decrypt", backup, "--out", backup, "--force"],
+      ["backup", "decrypt", backup, "--out", join(backup, "decrypted")],
+      ["backup", "decrypt", backup, "--out", root, "--force"],
+      ["backup", "extract-key", backup, "--out", join(backup, "key.txt")],
+      ["scan", backup, "--output", join(backup, "results")],
+    ]) {
+      const run = await runCli(args, env);
+      expect(run.code, args.join(" ")).toBe(1);
+      expect(run.stderr, args.join(" ")).toMatch(/^spyglass: Refusing to write to .*evidence/);
+    }
+    expect(await snapshotTree(backup)).toEqual(before);
+  });
+
   it("usage errors name the usage", async () => {
     const run = await runCli(["backup", "info"]);
     expect(run.code).toBe(1);

@@ -2,7 +2,12 @@
 import { promises as fs } from "node:fs";
 import { join, resolve } from "node:path";
 import { SpyglassError } from "../../errors.js";
-import { checkOutputDir, prepareOutputDir } from "../../output-dir.js";
+import {
+  checkOutputDir,
+  prepareOutputDir,
+  refuseEvidenceOverlap,
+  writeNewFileSync,
+} from "../../output-dir.js";
 import { type IosBackup, openIosBackup } from "../../readers/ios-backup/backup.js";
 import { writeDecryptedCopy } from "../../readers/ios-backup/decrypt-copy.js";
 import { parseCommandArgs } from "../args.js";
@@ -120,6 +125,19 @@ Options:
 ${KEY_OPTIONS_HELP}`,
   async run(args, io) {
     const { values, input, keys } = await openFor("extract-key", args, io, { out: { type: "string" } });
+    // Refuse a bad --out before the slow key derivation.
+    if (typeof values.out === "string") {
+      await refuseEvidenceOverlap(values.out, [input]);
+      if (
+        await fs.lstat(values.out).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw new SpyglassError("OUTPUT_EXISTS", `${values.out} already exists`, {
+          hint: "Choose a new file name; an existing file is never overwritten",
+        });
+    }
     const backup = await openIosBackup(input, keys);
     if (!backup.encrypted || backup.derivedKey === undefined) {
       throw new SpyglassError(
@@ -130,6 +148,7 @@ ${KEY_OPTIONS_HELP}`,
       );
     }
     const hex = backup.derivedKey.toString("hex");
+    if (typeof values.out === "string") await refuseEvidenceOverlap(values.out, [input, backup.dir]);
     io.stderr.write(
       "warning: this key is as sensitive as the backup password; anyone holding it can read the backup\n",
     );
@@ -176,9 +195,9 @@ ${KEY_OPTIONS_HELP}`,
       });
     const out = values.out;
     // Check the folder before the slow key derivation, create it only once the key is known good.
-    await checkOutputDir(out, values.force === true);
+    await checkOutputDir(out, values.force === true, [input]);
     const backup: IosBackup = await openIosBackup(input, keys);
-    await prepareOutputDir(out, values.force === true);
+    await prepareOutputDir(out, values.force === true, [input, backup.dir]);
     const bar = progressBar(io, "Decrypting", 1);
     const result = await writeDecryptedCopy(backup, out, {
       onProgress: (done, total) => {
@@ -193,12 +212,14 @@ ${KEY_OPTIONS_HELP}`,
       writtenAt: new Date().toISOString(),
       files: result.files,
       skipped: result.skipped,
+      warnings: result.warnings,
     };
-    await fs.writeFile(join(out, "hashes.json"), `${JSON.stringify(hashes, null, 2)}\n`);
+    writeNewFileSync(join(out, "hashes.json"), `${JSON.stringify(hashes, null, 2)}\n`);
     io.stdout.write(
       `Wrote ${result.files.length} files (${result.bytes} payload bytes) to ${out}; hashes in ${join(out, "hashes.json")}\n`,
     );
     for (const s of result.skipped) io.stderr.write(`skipped: ${s.path}: ${s.reason}\n`);
+    for (const w of result.warnings) io.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
     for (const w of backup.warnings)
       io.stderr.write(`warning: ${w.message}${w.file === undefined ? "" : ` (${w.file})`}\n`);
     return 0;

@@ -70,7 +70,10 @@ ${KEY_OPTIONS_HELP}`,
       const folder =
         values.output === undefined
           ? undefined
-          : await ResultsFolder.create(values.output, values.force === true);
+          : await ResultsFolder.create(values.output, values.force === true, [
+              ...positionals,
+              ...sources.map((source) => source.input),
+            ]);
       const includeContent = values["include-content"] === true;
       const scans: DeviceScan[] = [];
       for (const [i, source] of sources.entries()) {

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { SpyglassError } from "../../errors.js";
+import { makeFolder, writeNewFileSync } from "../../output-dir.js";
 import type { IosBackup } from "./backup.js";
 import { splitWrappedKey } from "./crypto.js";
 import { decryptAll } from "./decrypt-pool.js";
@@ -25,6 +26,8 @@ export interface WrittenFile {
 export interface DecryptCopyResult {
   files: WrittenFile[];
   skipped: Array<{ path: string; reason: string }>;
+  /** Files written, but with something to check (padding, a size that differs from the Manifest's). */
+  warnings: Array<{ path: string; reason: string }>;
   bytes: number;
 }
 
@@ -34,12 +37,10 @@ export async function writeDecryptedCopy(
   out: string,
   options: { onProgress?: (doneBytes: number, totalBytes: number) => void; threads?: number } = {},
 ): Promise<DecryptCopyResult> {
-  const result: DecryptCopyResult = { files: [], skipped: [], bytes: 0 };
+  const result: DecryptCopyResult = { files: [], skipped: [], warnings: [], bytes: 0 };
   const write = async (name: string, data: Buffer): Promise<void> => {
-    await fs.writeFile(join(out, name), data, { flag: "wx" }).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-      await fs.writeFile(join(out, name), data);
-    });
+    // Never through a link planted in the folder (openNewFileSync replaces what stands there).
+    writeNewFileSync(join(out, name), data);
     result.files.push({
       path: name,
       size: data.length,
@@ -48,11 +49,14 @@ export async function writeDecryptedCopy(
   };
   await write("Manifest.db", await backup.readManifestDb());
   for (const name of ["Info.plist", "Manifest.plist", "Status.plist"]) {
-    try {
-      await write(name, await fs.readFile(join(backup.dir, name)));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // Copied only when it is a regular file (a link or a FIFO in the evidence is not followed).
+    const stat = await fs.lstat(join(backup.dir, name)).catch(() => undefined);
+    if (stat === undefined) continue;
+    if (!stat.isFile()) {
+      result.skipped.push({ path: name, reason: "not a regular file; not copied" });
+      continue;
     }
+    await write(name, await fs.readFile(join(backup.dir, name)));
   }
 
   const todo = backup.files.filter((f) => f.entry.kind === "file" && f.entry.present);
@@ -69,7 +73,9 @@ export async function writeDecryptedCopy(
         source: backup.payloadPath(file),
         target: join(out, fileId.slice(0, 2), fileId),
         sizeHint: file.entry.size,
-        ...(key === undefined ? {} : { keyHex: key.toString("hex") }),
+        ...(key === undefined
+          ? { expectEmpty: backup.encrypted && !backup.alreadyDecrypted }
+          : { keyHex: key.toString("hex") }),
       });
     } catch (error) {
       result.skipped.push({
@@ -78,7 +84,7 @@ export async function writeDecryptedCopy(
       });
     }
   });
-  for (const folder of folders) await fs.mkdir(join(out, folder), { recursive: true });
+  for (const folder of folders) await makeFolder(join(out, folder));
   let done = 0;
   await decryptAll(tasks, {
     ...(options.threads === undefined ? {} : { threads: options.threads }),
@@ -88,6 +94,16 @@ export async function writeDecryptedCopy(
       if (outcome.error !== undefined || outcome.sha256 === undefined || outcome.size === undefined) {
         result.skipped.push({ path: file.entry.origin, reason: outcome.error ?? "not decrypted" });
       } else {
+        if (outcome.paddingValid === false)
+          result.warnings.push({
+            path: file.entry.origin,
+            reason: "the last block has no valid PKCS#7 padding; written whole (the payload may be damaged)",
+          });
+        if (task.keyHex !== undefined && outcome.size !== file.declaredSize)
+          result.warnings.push({
+            path: file.entry.origin,
+            reason: `decrypted to ${outcome.size} bytes but the Manifest declares ${file.declaredSize}; written as decrypted, not cut to the declared size`,
+          });
         result.files.push({
           path: `${fileId.slice(0, 2)}/${fileId}`,
           size: outcome.size,

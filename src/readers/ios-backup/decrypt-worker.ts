@@ -6,6 +6,7 @@
 import { createDecipheriv, createHash, type Hash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
+import { openNewFileSync } from "../../output-dir.js";
 
 /** A payload to decrypt: its path, the unwrapped file key (hex, absent for plain copies), and where to write. */
 export interface DecryptTask {
@@ -16,6 +17,11 @@ export interface DecryptTask {
   keyHex?: string;
   /** Skip the SHA-256 of the plaintext (benchmarks measure decryption alone). */
   noHash?: boolean;
+  /**
+   * No key although the backup is encrypted (the Manifest says the file is empty, or its metadata
+   * is unreadable): only an empty payload may be copied; bytes would be ciphertext.
+   */
+  expectEmpty?: boolean;
   /** Expected size in bytes, used only to balance batches between workers. */
   sizeHint?: number;
 }
@@ -56,7 +62,14 @@ export function decryptTaskSync(
         error: `encrypted payload of ${total} bytes is not a whole number of AES blocks`,
       };
     }
-    output = task.target === undefined ? undefined : openSync(task.target, "w");
+    if (task.expectEmpty === true && total > 0) {
+      return {
+        id: task.id,
+        error: `the payload holds ${total} bytes but its Manifest entry has no usable encryption key; not copied (the bytes are ciphertext)`,
+      };
+    }
+    // Created anew, never through a link already standing at that name.
+    output = task.target === undefined ? undefined : openNewFileSync(task.target);
     const hash: Hash | undefined = task.noHash === true ? undefined : createHash("sha256");
     const decipher =
       task.keyHex === undefined
