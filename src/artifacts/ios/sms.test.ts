@@ -175,7 +175,7 @@ describe("ios/sms", () => {
     expect(records[1]?.handle).toBeUndefined();
     expect(records[3]?.textTruncated).toBe(true);
     expect(records[3]?.text).toHaveLength(64 * 1024);
-    expect(records[3]?.links).toEqual(["https://first.example/"]);
+    expect(records[3]?.links).toEqual(["https://first.example/", "https://late.example/"]);
     expect(records[4]?.links).toEqual(["https://blob.example/"]);
     const corrupt = status.warnings.filter((w) => w.code === "CORRUPT");
     expect(corrupt.reduce((n, w) => n + (w.count ?? 0), 0)).toBe(3);
@@ -185,10 +185,14 @@ describe("ios/sms", () => {
   it("reads a 50 MB text and a 50 MB attributedBody without loading them", async () => {
     const image = sqliteImage(`${MODERN_SCHEMA}
       INSERT INTO message (ROWID, guid, text, attributedBody, handle_id, date, is_from_me) VALUES
-        (1, 'BIG1', 'https://big.example/ ' || printf('%.*c', 50000000, 'x'), NULL, 1, 1, 0),
+        (1, 'BIG1', 'https://big.example/ ' || printf('%.*c', 50000000, 'x') || ' https://hidden-at-the-end.example/x', NULL, 1, 1, 0),
         (2, 'BIG2', NULL, CAST(x'${typedstream("https://body.example/").toString("hex")}' || zeroblob(50000000) AS BLOB), 1, 1, 0);`);
     const records = parseImage(image);
-    expect(records[0]).toMatchObject({ textTruncated: true, links: ["https://big.example/"] });
+    // The text is capped, but its links are looked for in the whole value.
+    expect(records[0]).toMatchObject({
+      textTruncated: true,
+      links: ["https://big.example/", "https://hidden-at-the-end.example/x"],
+    });
     expect(records[0]?.text).toHaveLength(64 * 1024);
     expect(records[1]).toMatchObject({ text: "https://body.example/", links: ["https://body.example/"] });
   });

@@ -15,6 +15,8 @@ import {
   extractLinks,
   hasColumns,
   iterateRows,
+  LINK_SCAN_MAX,
+  linksInLongText,
   MAX_BODY_BYTES,
   MAX_TEXT,
   ProblemCounter,
@@ -106,9 +108,20 @@ export const smsArtifact = defineArtifact<SmsRecord>({
         FROM message m LEFT JOIN handle h ON h.ROWID = m.handle_id
         ORDER BY m.ROWID`;
       const problems = new ProblemCounter();
+      const part = db.prepare("SELECT substr(CAST(text AS BLOB), ?, ?) FROM message WHERE ROWID = ?").pluck();
       try {
         for (const row of iterateRows(db, sql)) {
-          yield buildSmsRecord(row, problems);
+          const record = buildSmsRecord(row, problems);
+          // A text longer than the cap: its links are looked for in the whole value.
+          if (record.textTruncated === true && record.textFromAttributedBody !== true) {
+            record.links = [];
+            if (!linksInLongText((start, length) => part.get(start, length, record.rowId), record.links))
+              context.warn({
+                code: "BUDGET",
+                message: `message ROWID ${record.rowId} has a text longer than ${LINK_SCAN_MAX / 1024 / 1024} MB; links were looked for in the first ${LINK_SCAN_MAX / 1024 / 1024} MB only`,
+              });
+          }
+          yield record;
         }
       } finally {
         problems.flush(

@@ -132,16 +132,16 @@ describe("ios/whatsapp-messages", () => {
     ]);
   });
 
-  it("caps huge text and still finds its first links", async () => {
+  it("caps huge text and still finds its links, also past the cap", async () => {
     const { records } = await run({
       [`${GROUP}/X/ChatStorage.sqlite`]: {
         sql: `CREATE TABLE ZWAMESSAGE (Z_PK INTEGER PRIMARY KEY, ZISFROMME INTEGER, ZMESSAGEDATE TIMESTAMP, ZFROMJID VARCHAR, ZTOJID VARCHAR, ZTEXT VARCHAR);
-          INSERT INTO ZWAMESSAGE VALUES (1, 0, 1, 'a@s.whatsapp.net', NULL, 'https://a.example/ ' || printf('%.*c', 200000, 'x'));`,
+          INSERT INTO ZWAMESSAGE VALUES (1, 0, 1, 'a@s.whatsapp.net', NULL, 'https://a.example/ ' || printf('%.*c', 200000, 'x') || ' https://z.example/');`,
       },
     });
     expect(records[0]?.textTruncated).toBe(true);
     expect(records[0]?.text).toHaveLength(64 * 1024);
-    expect(records[0]?.links).toEqual(["https://a.example/"]);
+    expect(records[0]?.links).toEqual(["https://a.example/", "https://z.example/"]);
   });
 
   it("recognises WhatsApp media hosts only", () => {

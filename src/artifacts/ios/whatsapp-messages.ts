@@ -22,6 +22,8 @@ import {
   extractLinks,
   hasColumns,
   iterateRows,
+  LINK_SCAN_MAX,
+  linksInLongText,
   MAX_TEXT,
   urlObservables,
 } from "./_shared/comms.js";
@@ -137,7 +139,7 @@ async function* collectWhatsAppMessages(
         continue;
       }
       const lids = await loadLidMap(source, entry, db, context);
-      yield* parseWhatsAppMessages(db, { database: entry.path, lids });
+      yield* parseWhatsAppMessages(db, { database: entry.path, lids, warn: context.warn });
     } catch (error) {
       context.warn({
         code: isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT",
@@ -192,9 +194,14 @@ export function readLidMap(db: SqliteDatabase): Map<string, string> {
 /** Parses the messages of one ChatStorage.sqlite (schema checked by the caller). */
 export function* parseWhatsAppMessages(
   db: SqliteDatabase,
-  options: { database: string; lids: ReadonlyMap<string, string> },
+  options: {
+    database: string;
+    lids: ReadonlyMap<string, string>;
+    warn?: Omit<ParseContext, "file">["warn"];
+  },
 ): Generator<WhatsAppMessageRecord> {
   const tables = tableColumns(db);
+  const part = db.prepare("SELECT substr(CAST(ZTEXT AS BLOB), ?, ?) FROM ZWAMESSAGE WHERE Z_PK = ?").pluck();
   for (const row of iterateRows(db, messageQuery(tables))) {
     const isFromMe = asFlag(row.isFromMe) ?? false;
     const record: WhatsAppMessageRecord = {
@@ -219,8 +226,16 @@ export function* parseWhatsAppMessages(
       textTruncated: capped?.truncated === true ? true : undefined,
     });
     const found: string[] = [];
-    for (const field of [capped?.text, asNonEmpty(row.previews), asNonEmpty(row.mediaUrl)])
-      extractLinks(field, found);
+    // A text longer than the cap: its links are looked for in the whole value.
+    if (capped?.truncated === true) {
+      if (!linksInLongText((start, length) => part.get(start, length, record.rowId), found))
+        options.warn?.({
+          code: "BUDGET",
+          message: `message Z_PK ${record.rowId} has a text longer than ${LINK_SCAN_MAX / 1024 / 1024} MB; links were looked for in the first ${LINK_SCAN_MAX / 1024 / 1024} MB only`,
+          file: options.database,
+        });
+    } else extractLinks(capped?.text, found);
+    for (const field of [asNonEmpty(row.previews), asNonEmpty(row.mediaUrl)]) extractLinks(field, found);
     record.links = found.filter((url) => !isWhatsAppMediaUrl(url));
     yield record;
   }

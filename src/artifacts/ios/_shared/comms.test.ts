@@ -6,6 +6,7 @@ import {
   decodeAttributedBody,
   emailObservable,
   extractLinks,
+  linksInLongText,
   MAX_LINKS,
   MAX_TEXT,
   toDevicePath,
@@ -144,5 +145,38 @@ describe("decodeAttributedBody", () => {
       const decoded = decodeAttributedBody(blob);
       if (!("error" in decoded)) expect(decoded.text.length).toBeLessThanOrEqual(MAX_TEXT);
     }
+  });
+});
+
+describe("linksInLongText", () => {
+  const reader = (text: string) => {
+    const bytes = Buffer.from(text);
+    return (start: number, length: number) => bytes.subarray(start - 1, start - 1 + length);
+  };
+
+  it("finds links in every chunk, never a link cut at a chunk's end, and multi-byte text intact", () => {
+    const text = `héllo https://one.example/a ${"é".repeat(7)} https://two.example/long/path/x ${"y".repeat(40)} https://three.example/`;
+    for (const chunk of [8, 16, 23, 64, 4096]) {
+      const links: string[] = [];
+      expect(linksInLongText(reader(text), links, { chunk }), `chunk ${chunk}`).toBe(true);
+      // With chunks shorter than a link, the link is cut where no whitespace is near: only the
+      // chunk sizes that hold each link whole are expected to find all three exactly.
+      if (chunk >= 64)
+        expect(links).toEqual([
+          "https://one.example/a",
+          "https://two.example/long/path/x",
+          "https://three.example/",
+        ]);
+      for (const link of links) expect(text).toContain(link);
+    }
+  });
+
+  it("stops at its budget and says so", () => {
+    const links: string[] = [];
+    const text = `${"x ".repeat(100)}https://late.example/`;
+    expect(linksInLongText(reader(text), links, { chunk: 32, max: 64 })).toBe(false);
+    expect(links).toEqual([]);
+    expect(linksInLongText(reader(text), links, { chunk: 32, max: 1024 })).toBe(true);
+    expect(links).toEqual(["https://late.example/"]);
   });
 });

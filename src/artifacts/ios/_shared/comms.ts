@@ -51,6 +51,47 @@ export function extractLinks(text: string | undefined, into: string[] = []): str
   return into;
 }
 
+/** Bytes of a long text value read per query, and the most looked at for links in one value. */
+export const LINK_SCAN_CHUNK = 4 * 1024 * 1024;
+export const LINK_SCAN_MAX = 256 * 1024 * 1024;
+
+/**
+ * Links in the whole of a text column too long to read at once (a link hidden behind megabytes of
+ * padding must not escape MAX_TEXT): the value is read as bytes, a chunk at a time, and each chunk
+ * is cut after its last whitespace byte (which no URL contains and which never splits a UTF-8
+ * character), the next chunk starting there. `select` returns `substr(CAST(column AS BLOB), ?, ?)`
+ * of one row for (start, length). Returns false when the value is longer than LINK_SCAN_MAX bytes
+ * and the rest was not looked at.
+ */
+export function linksInLongText(
+  select: (start: number, length: number) => unknown,
+  into: string[],
+  limits: { chunk?: number; max?: number } = {},
+): boolean {
+  const chunk = limits.chunk ?? LINK_SCAN_CHUNK;
+  const max = limits.max ?? LINK_SCAN_MAX;
+  const decoder = new TextDecoder("utf-8");
+  let start = 0;
+  while (into.length < MAX_LINKS) {
+    if (start >= max) return false;
+    const part = select(start + 1, chunk);
+    if (!(part instanceof Uint8Array) || part.length === 0) return true;
+    const last = part.length < chunk ? part.length : lastWhitespace(part) + 1 || part.length;
+    extractLinks(decoder.decode(part.subarray(0, last)), into);
+    if (part.length < chunk) return true;
+    start += last;
+  }
+  return true;
+}
+
+function lastWhitespace(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const b = bytes[i]!;
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) return i;
+  }
+  return -1;
+}
+
 function count(text: string, ch: string): number {
   let n = 0;
   for (const c of text) if (c === ch) n += 1;
