@@ -3,7 +3,7 @@ import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource } from "../../testing/memory-source.js";
 import { runArtifact } from "../run.js";
-import { type FileListingRecord, fileListingArtifact } from "./file-listing.js";
+import { type FileListingRecord, fileListingArtifact, hostsInPath } from "./file-listing.js";
 
 async function list(source: Parameters<typeof runArtifact>[0]): Promise<FileListingRecord[]> {
   const records: FileListingRecord[] = [];
@@ -89,5 +89,37 @@ describe("ios/file-listing", () => {
     } finally {
       await backup.close();
     }
+  });
+});
+
+describe("host names in paths (MVT checks each `_`-separated part of a Manifest path as a URL)", () => {
+  it("finds hosts in WebKit and cache folder names, and leaves file names and bundle ids alone", () => {
+    const webkit = "/private/var/mobile/Library/WebKit/WebsiteData/CacheStorage/https_backuprabbit.com_0";
+    expect(hostsInPath(webkit)).toEqual(["backuprabbit.com"]);
+    expect(
+      hostsInPath(
+        "/private/var/mobile/Library/WebKit/WebsiteData/LocalStorage/https_Evil.Example_0.localstorage",
+      ),
+    ).toEqual(["evil.example"]);
+    expect(hostsInPath("/private/var/mobile/Library/Caches/com.apple.Safari/cdn.evil-host.net/x")).toEqual([
+      "cdn.evil-host.net",
+    ]);
+    for (const quiet of [
+      "/private/var/mobile/Library/Preferences/com.apple.imservice.ids.FaceTime.plist",
+      "/private/var/mobile/Library/SMS/sms.db-wal",
+      "/private/var/mobile/Containers/Shared/AppGroup/group.net.whatsapp.WhatsApp.shared/ChatStorage.sqlite",
+      "/private/var/containers/Bundle/Application/1A2B/Signal.app/Info.plist",
+      "/private/var/mobile/Media/DCIM/100APPLE/IMG_0001.HEIC",
+      "/private/var/mobile/Library/Safari/History.db",
+    ])
+      expect(hostsInPath(quiet), quiet).toEqual([]);
+  });
+
+  it("gives the listing's records domain observables next to their path", () => {
+    const path = "/private/var/mobile/Library/WebKit/WebsiteData/CacheStorage/https_backuprabbit.com_0";
+    expect(fileListingArtifact.observables({ path, kind: "directory", size: 0 })).toEqual([
+      { kind: "path", value: path, field: "path" },
+      { kind: "domain", value: "backuprabbit.com", field: "path" },
+    ]);
   });
 });
