@@ -42,6 +42,12 @@ export interface Detection {
   title: string;
   /** Artifact ids it reads. */
   reads: readonly string[];
+  /**
+   * Content fields (ArtifactDefinition.contentFields) it needs, by artifact id. They are withheld
+   * from artifacts/*.jsonl unless the scan had --include-content, so `recheck` cannot run the rule
+   * again on records stored without them and says so instead.
+   */
+  readsContent?: Readonly<Record<string, readonly string[]>>;
   run(context: DetectionContext): DetectionResult;
 }
 

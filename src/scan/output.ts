@@ -9,6 +9,13 @@ import { SpyglassError } from "../errors.js";
 import type { Finding } from "../model/finding.js";
 import { openNewFileSync, prepareOutputDir, writeNewFileSync } from "../output-dir.js";
 
+const WITHHELD = /^\[withheld: \d+ characters; use --include-content to keep\]$/;
+
+/** True for the text `redactRecord` puts in place of a withheld content field. */
+export function isWithheld(value: unknown): boolean {
+  return typeof value === "string" && WITHHELD.test(value);
+}
+
 /** Withholds personal content fields of a record unless content was asked for. */
 export function redactRecord(
   data: unknown,

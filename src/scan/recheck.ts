@@ -3,12 +3,15 @@ import { createReadStream, promises as fs } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ArtifactRecord } from "../artifacts/define.js";
+import type { Limitation } from "../detections/define.js";
+import { DETECTIONS } from "../detections/registry.js";
 import { SpyglassError } from "../errors.js";
 import type { IndicatorIndex } from "../indicators/indicator-index.js";
 import type { Finding } from "../model/finding.js";
+import { isWithheld } from "./output.js";
 import type { ScanResults, StoredFinding } from "./results.js";
 import { detectionContext, runDetections } from "./scan.js";
-import { decideVerdict, type VerdictResult } from "./verdict.js";
+import { combineVerdicts, decideVerdict, VERDICT_EXIT, type Verdict, type VerdictResult } from "./verdict.js";
 
 const MAX_LINE = 64 * 1024 * 1024;
 
@@ -37,7 +40,15 @@ export async function loadStoredResults(
       hint: "Give a folder written by `spyglass scan --output`",
     });
   }
-  if (typeof results.schemaVersion !== "number" || !Array.isArray(results.devices)) {
+  if (
+    typeof results.schemaVersion !== "number" ||
+    !Array.isArray(results.devices) ||
+    !results.devices.every(isStoredDevice) ||
+    !Array.isArray(results.findings) ||
+    !results.findings.every(isStoredFinding) ||
+    !Array.isArray(results.artifacts) ||
+    !Array.isArray(results.indicatorSets)
+  ) {
     throw new SpyglassError("CORRUPT", "results.json is not a Spyglass results file", {
       file: join(dir, "results.json"),
     });
@@ -79,6 +90,31 @@ export async function loadStoredResults(
   return { results, records };
 }
 
+function isStoredDevice(value: unknown): boolean {
+  const device = value as Partial<ScanResults["devices"][number]> | null;
+  return (
+    typeof device === "object" &&
+    device !== null &&
+    typeof device.id === "string" &&
+    typeof device.verdict === "string" &&
+    Object.hasOwn(VERDICT_EXIT, device.verdict) &&
+    typeof device.explanation === "string" &&
+    Array.isArray(device.notChecked)
+  );
+}
+
+function isStoredFinding(value: unknown): boolean {
+  const finding = value as Partial<StoredFinding> | null;
+  return (
+    typeof finding === "object" &&
+    finding !== null &&
+    typeof finding.rule === "string" &&
+    typeof finding.device === "string" &&
+    typeof finding.level === "string" &&
+    Array.isArray(finding.evidence)
+  );
+}
+
 async function listJsonl(dir: string): Promise<string[]> {
   const out: string[] = [];
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -93,12 +129,23 @@ async function listJsonl(dir: string): Promise<string[]> {
 /** What a recheck found for one device. */
 export interface DeviceRecheck {
   device: string;
+  /** Over the scan's findings and the new ones; never less alarming than `previousVerdict`. */
   verdict: VerdictResult;
+  /** The device's verdict in results.json. */
+  previousVerdict: Verdict;
+  /** The scan's findings (kept as stored, with their ids), then the new ones. */
   findings: Finding[];
+  /** Findings the scan did not have (one that re-derives identically is not new). */
   newFindings: Finding[];
+  /** Rules that could not run again on the stored records, and why. */
+  notRerun: Limitation[];
 }
 
-/** Runs every detection on the stored records with the given indicators and reports what is new. */
+/**
+ * Runs the detections again on the stored records with the given indicators. The verdict is
+ * judged over the scan's stored findings plus the new ones, so a recheck given fewer indicators
+ * than the scan never loses what the scan found.
+ */
 export function recheckStored(
   stored: { results: ScanResults; records: Map<string, Map<string, ArtifactRecord[]>> },
   indicators: IndicatorIndex,
@@ -114,16 +161,70 @@ export function recheckStored(
       device: device.device,
       indicators,
     });
-    const { findings, limitations } = runDetections(context);
-    const before = new Set(
-      stored.results.findings.filter((f: StoredFinding) => f.device === device.id).map(findingKey),
+    const notRerun = withheldInputs(records);
+    const skipped = new Set(notRerun.map((l) => l.rule));
+    const rerun = runDetections(
+      context,
+      DETECTIONS.filter((d) => !skipped.has(d.id)),
     );
+    const kept: Finding[] = stored.results.findings.filter((f: StoredFinding) => f.device === device.id);
+    const known = new Set(kept.map(findingKey));
+    const newFindings: Finding[] = [];
+    for (const finding of rerun.findings) {
+      const key = findingKey(finding);
+      if (known.has(key)) continue;
+      known.add(key);
+      newFindings.push(finding);
+    }
+    const findings = [...kept, ...newFindings];
+    const judged = decideVerdict({
+      kind: device.kind,
+      findings,
+      limitations: [...rerun.limitations, ...notRerun],
+      statuses,
+    });
     out.push({
       device: device.id,
-      verdict: decideVerdict({ kind: device.kind, findings, limitations, statuses }),
+      verdict: neverLessAlarming(judged, device),
+      previousVerdict: device.verdict,
       findings,
-      newFindings: findings.filter((f) => !before.has(findingKey(f))),
+      newFindings,
+      notRerun,
     });
   }
   return out;
+}
+
+/** Rules whose content inputs were withheld from the stored records (the scan had no --include-content). */
+function withheldInputs(records: ReadonlyMap<string, readonly ArtifactRecord[]>): Limitation[] {
+  const out: Limitation[] = [];
+  for (const detection of DETECTIONS) {
+    const missing: string[] = [];
+    for (const [artifact, fields] of Object.entries(detection.readsContent ?? {})) {
+      let count = 0;
+      for (const record of records.get(artifact) ?? []) {
+        const data = record.data as Record<string, unknown> | null;
+        if (typeof data === "object" && data !== null && fields.some((f) => isWithheld(data[f]))) count += 1;
+      }
+      if (count > 0)
+        missing.push(`the ${fields.join(", ")} of ${count} ${artifact} record${count === 1 ? "" : "s"}`);
+    }
+    if (missing.length > 0)
+      out.push({
+        rule: detection.id,
+        message: `could not run again: the stored records lack ${missing.join(" and ")} (withheld; a scan with --include-content keeps content); the scan's own findings of this rule are kept`,
+        important: false,
+      });
+  }
+  return out;
+}
+
+/** The stored verdict stands when judging again comes out less alarming (the same statuses, fewer inputs). */
+function neverLessAlarming(
+  judged: VerdictResult,
+  before: { verdict: Verdict; explanation: string; notChecked: readonly string[] },
+): VerdictResult {
+  const notChecked = [...new Set([...judged.notChecked, ...before.notChecked])];
+  if (combineVerdicts([judged.verdict, before.verdict]) === judged.verdict) return { ...judged, notChecked };
+  return { verdict: before.verdict, explanation: before.explanation, notChecked };
 }

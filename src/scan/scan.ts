@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { ArtifactDefinition, ArtifactRecord, ArtifactStatus } from "../artifacts/define.js";
 import { ARTIFACTS } from "../artifacts/registry.js";
 import { runArtifact } from "../artifacts/run.js";
-import type { DetectionContext, Limitation, RecordView } from "../detections/define.js";
+import type { Detection, DetectionContext, Limitation, RecordView } from "../detections/define.js";
 import { DETECTIONS } from "../detections/registry.js";
 import type { IndicatorIndex } from "../indicators/indicator-index.js";
 import type { Finding } from "../model/finding.js";
@@ -72,11 +72,14 @@ export async function hashEvidence(source: EvidenceSource): Promise<InputHash[]>
   return out;
 }
 
-/** Runs every registered detection; one failing detection becomes a limitation, never a crash. */
-export function runDetections(context: DetectionContext): { findings: Finding[]; limitations: Limitation[] } {
+/** Runs the detections (every registered one by default); one failing detection becomes a limitation, never a crash. */
+export function runDetections(
+  context: DetectionContext,
+  detections: readonly Detection[] = DETECTIONS,
+): { findings: Finding[]; limitations: Limitation[] } {
   const findings: Finding[] = [];
   const limitations: Limitation[] = [];
-  for (const detection of DETECTIONS) {
+  for (const detection of detections) {
     try {
       const result = detection.run(context);
       for (const finding of result.findings) findings.push(finding);

@@ -10,6 +10,7 @@ export const quadreamCalendarDetection = defineDetection({
   id: RULE,
   title: "QuaDream calendar invitation trace",
   reads: ["ios/calendar"],
+  readsContent: { "ios/calendar": ["description"] },
   run(context) {
     const findings: Finding[] = [];
     for (const r of context.records<CalendarRecord>("ios/calendar")) {
