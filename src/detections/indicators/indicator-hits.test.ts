@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ArtifactRecord } from "../../artifacts/define.js";
 import { buildIndicatorIndex } from "../../indicators/indicator-index.js";
 import type { IndicatorEntry, IndicatorType } from "../../indicators/types.js";
+import { decideVerdict } from "../../scan/verdict.js";
 import { contextOf, record } from "../test-context.js";
 import { indicatorHitsDetection, MAX_FINDINGS_PER_INDICATOR } from "./indicator-hits.js";
 
@@ -189,7 +190,58 @@ describe("indicator hits", () => {
     const { findings } = run(records);
     expect(findings).toHaveLength(MAX_FINDINGS_PER_INDICATOR);
     expect(findings[0]!.notes).toContain(
-      `5 more records matched this indicator; only the first ${MAX_FINDINGS_PER_INDICATOR} are listed.`,
+      `5 more records of this artifact matched this indicator; only the ${MAX_FINDINGS_PER_INDICATOR} strongest (highest level, then earliest) are listed.`,
+    );
+  });
+
+  it("many browser visits do not crowd out an SMS link to the same domain (the cap is per artifact)", () => {
+    const visits = Array.from({ length: MAX_FINDINGS_PER_INDICATOR + 1 }, (_, i) =>
+      record("ios/safari-history", HISTORY, {
+        rowId: i + 1,
+        itemId: i + 1,
+        url: "https://evil.com/a",
+        visitedAt: "2023-01-01T00:00:00.000Z",
+      }),
+    );
+    const { findings } = run([...visits, sms(["https://evil.com/x"])]);
+    const fromSms = findings.filter((f) => f.evidence[0]!.artifact === "ios/sms");
+    expect(fromSms).toHaveLength(1);
+    expect(fromSms[0]).toMatchObject({ rule: "indicator/domain", level: "high", certainty: "exact" });
+    const fromSafari = findings.filter((f) => f.evidence[0]!.artifact === "ios/safari-history");
+    expect(fromSafari).toHaveLength(MAX_FINDINGS_PER_INDICATOR);
+    expect(fromSafari[0]!.notes?.join(" ")).toMatch(/^.*1 more records of this artifact matched/);
+    expect(fromSms[0]!.notes ?? []).not.toContainEqual(expect.stringMatching(/more records/));
+    expect(decideVerdict({ kind: "ios-backup", findings, limitations: [], statuses: [] }).verdict).toBe(
+      "detected",
+    );
+  });
+
+  it("within an artifact the cap keeps the strongest, then the earliest", () => {
+    // 21 names cut at 16 characters (one level lower), from the latest to the earliest, then the full name.
+    const cut = Array.from({ length: MAX_FINDINGS_PER_INDICATOR + 1 }, (_, i) =>
+      record("ios/datausage", DATAUSAGE, {
+        rowId: i + 1,
+        processName: "com.apple.verylo",
+        liveUsage: [],
+        firstAt: `2022-09-${String(30 - i).padStart(2, "0")}T00:00:00.000Z`,
+      }),
+    );
+    const full = record("ios/datausage", DATAUSAGE, {
+      rowId: 99,
+      processName: "com.apple.verylongname.daemon",
+      liveUsage: [],
+      firstAt: "2022-10-01T00:00:00.000Z",
+    });
+    const { findings } = run([...cut, full]);
+    expect(findings).toHaveLength(MAX_FINDINGS_PER_INDICATOR);
+    expect(findings.filter((f) => f.level === "critical").map((f) => f.evidence[0]!.rowId)).toEqual([99]);
+    // The two latest cut names (rows 1 and 2, 30 and 29 September) are the ones left out.
+    const rows = findings.map((f) => f.evidence[0]!.rowId);
+    expect(rows).not.toContain(1);
+    expect(rows).not.toContain(2);
+    expect(findings[0]!.evidence[0]!.rowId).toBe(3);
+    expect(findings[0]!.notes).toContainEqual(
+      expect.stringMatching(/^2 more records of this artifact matched/),
     );
   });
 
