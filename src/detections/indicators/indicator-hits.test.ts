@@ -131,10 +131,23 @@ describe("indicator hits", () => {
       records: [sms(["https://notevil.com/x"]), visit("https://evil.com.notevil.com/")],
     },
     {
-      name: "Safari visit",
+      name: "Safari visit to the listed domain: high, like any other network hit (MVT: CRITICAL)",
       records: [visit("https://evil.com/a")],
       rule: "indicator/domain",
+      level: "high",
+    },
+    {
+      name: "Safari visit to a subdomain (www.) of the listed domain: high",
+      records: [visit("https://www.evil.com/a")],
+      rule: "indicator/domain",
+      level: "high",
+    },
+    {
+      name: "Safari visit under a suspicious TLD: lower and heuristic",
+      records: [visit("https://shop.xyz/")],
+      rule: "indicator/domain",
       level: "medium",
+      certainty: "heuristic",
     },
     {
       name: "suspicious TLD in an SMS: lower and heuristic",
@@ -181,6 +194,10 @@ describe("indicator hits", () => {
     const { findings } = run([visit("https://evil.com/a")]);
     expect(findings[0]!.notes?.[0]).toMatch(/Visiting a listed domain/);
     expect(findings[0]!.time).toBe("2023-01-01T00:00:00.000Z");
+    // An exact indicator is enough for "detected"; the note tells the reader what else can explain it.
+    expect(decideVerdict({ kind: "ios-backup", findings, limitations: [], statuses: [] }).verdict).toBe(
+      "detected",
+    );
   });
 
   it("caps repeats of one indicator and counts the rest", () => {

@@ -1,7 +1,7 @@
 /**
  * Indicator hits: every observable of every record of every artifact, matched against the loaded
- * indicators. One finding per (record, indicator); the level depends on where the value was seen
- * (docs/detections.md has the table), and repeats of one indicator in one artifact are capped,
+ * indicators. One finding per (record, indicator); the level depends on the kind of value and the
+ * match reason (docs/detections.md has the table), and repeats of one indicator in one artifact are capped,
  * keeping the strongest.
  */
 import type { ArtifactDefinition, ArtifactRecord } from "../../artifacts/define.js";
@@ -18,7 +18,11 @@ import { earliest, evidenceOf, lowerLevel } from "../support.js";
  */
 export const MAX_FINDINGS_PER_INDICATOR = 20;
 
-/** Artifacts where a domain or URL only shows the page was visited or loaded (a browser trail). */
+/**
+ * Artifacts where a domain or URL only shows the page was visited or loaded (a browser trail). A hit
+ * there has the level of any other network hit (MVT reports it CRITICAL), with a note that a visit
+ * alone, e.g. reading about spyware, can explain it.
+ */
 const BROWSING = new Set([
   "ios/safari-history",
   "ios/safari-browser-state",
@@ -79,18 +83,17 @@ export function ruleOf(type: IndicatorType): string {
   }
 }
 
-/** The level of a hit before the reason is taken into account (the table in docs/detections.md). */
-export function baseLevel(artifact: string, kind: ObservableKind): FindingLevel {
+/**
+ * The level of a hit before the reason is taken into account (the table in docs/detections.md): the
+ * kind of value decides it, wherever it was seen.
+ */
+export function baseLevel(kind: ObservableKind): FindingLevel {
   switch (kind) {
     case "process":
     case "email":
     case "profile-id":
     case "app-id":
       return "critical";
-    case "domain":
-    case "url":
-    case "ip":
-      return BROWSING.has(artifact) ? "medium" : "high";
     default:
       return "high";
   }
@@ -98,11 +101,10 @@ export function baseLevel(artifact: string, kind: ObservableKind): FindingLevel 
 
 /** The level and certainty of one hit. */
 export function gradeHit(
-  artifact: string,
   kind: ObservableKind,
   reason: MatchReason,
 ): { level: FindingLevel; certainty: "exact" | "heuristic" } {
-  const level = baseLevel(artifact, kind);
+  const level = baseLevel(kind);
   return {
     level: WEAK_REASONS.has(reason) ? lowerLevel(level) : level,
     certainty: HEURISTIC_REASONS.has(reason) ? "heuristic" : "exact",
@@ -156,8 +158,7 @@ function strength(grade: { level: FindingLevel; certainty: "exact" | "heuristic"
 
 /** The strongest of a hit's matches: highest level, then exact before heuristic. */
 function strongest(hit: Hit): { observable: Observable; match: IndicatorMatch } {
-  const rank = (m: Hit["matches"][number]): number =>
-    strength(gradeHit(hit.record.artifact, m.observable.kind, m.match.reason));
+  const rank = (m: Hit["matches"][number]): number => strength(gradeHit(m.observable.kind, m.match.reason));
   return hit.matches.reduce((best, m) => (rank(m) > rank(best) ? m : best));
 }
 
@@ -198,7 +199,7 @@ function keepStrongest(group: CapGroup, candidate: Candidate): void {
 function hitFinding(context: DetectionContext, hit: Hit): Finding {
   const { definition, record } = hit;
   const { observable: first, match } = strongest(hit);
-  const { level, certainty } = gradeHit(record.artifact, first.kind, match.reason);
+  const { level, certainty } = gradeHit(first.kind, match.reason);
   const fields = [...new Set(hit.matches.map((m) => m.observable.field))];
   const finding: Finding = {
     rule: ruleOf(match.type),
@@ -289,7 +290,7 @@ export const indicatorHitsDetection = defineDetection({
           const { observable, match } = strongest(hit);
           keepStrongest(group, {
             hit,
-            strength: strength(gradeHit(record.artifact, observable.kind, match.reason)),
+            strength: strength(gradeHit(observable.kind, match.reason)),
             time: earliest(definition.events(record.data).map((e) => e.at)),
             seq: seq++,
           });
