@@ -4,6 +4,7 @@ import { buildIndicatorIndex } from "../../indicators/indicator-index.js";
 import type { IndicatorEntry, IndicatorType } from "../../indicators/types.js";
 import { decideVerdict } from "../../scan/verdict.js";
 import { contextOf, record } from "../test-context.js";
+import { backupAgentDetection } from "../triangulation/backupagent.js";
 import { indicatorHitsDetection, MAX_FINDINGS_PER_INDICATOR } from "./indicator-hits.js";
 
 const SOURCE = "/iocs/test.stix2";
@@ -260,6 +261,19 @@ describe("indicator hits", () => {
     expect(findings[0]!.notes).toContainEqual(
       expect.stringMatching(/^2 more records of this artifact matched/),
     );
+  });
+
+  it("indicator/process compares the trimmed process part; triangulation/backupagent only the exact string", () => {
+    for (const name of ["BackupAgent ", " BackupAgent", "BackupAgent/com.apple.x"]) {
+      const records = [process(name)];
+      expect(run(records).findings, JSON.stringify(name)).toEqual([
+        expect.objectContaining({ rule: "indicator/process", level: "critical", certainty: "exact" }),
+      ]);
+      expect(backupAgentDetection.run(contextOf(records)).findings, JSON.stringify(name)).toEqual([]);
+    }
+    for (const name of ["BackupAgent2", "backupagent", "xBackupAgent/com.apple.x"])
+      expect(run([process(name)]).findings, name).toEqual([]);
+    expect(backupAgentDetection.run(contextOf([process("BackupAgent")])).findings).toHaveLength(1);
   });
 
   it("does nothing without indicators", () => {
