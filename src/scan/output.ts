@@ -1,12 +1,12 @@
 /**
- * Writes a scan's results folder: results.json, alerts.json (MVT's shape), timeline.csv and
- * artifacts/<id>.jsonl. Everything is written below the folder the user named, nowhere else.
+ * Writes a scan's results folder: results.json, alerts.json (MVT's shape, made by mvt-alerts.ts),
+ * timeline.csv and artifacts/<id>.jsonl. Everything is written below the folder the user named,
+ * nowhere else.
  */
 import { closeSync, promises as fs, mkdirSync, writeSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { ArtifactDefinition, ArtifactRecord } from "../artifacts/define.js";
 import { SpyglassError } from "../errors.js";
-import type { Finding } from "../model/finding.js";
 import { openNewFileSync, prepareOutputDir, writeNewFileSync } from "../output-dir.js";
 
 const WITHHELD = /^\[withheld: \d+ characters; use --include-content to keep\]$/;
@@ -119,34 +119,4 @@ export class ResultsFolder {
     }
     this.files.clear();
   }
-}
-
-const MVT_LEVEL: Record<Finding["level"], string> = {
-  critical: "CRITICAL",
-  high: "HIGH",
-  medium: "MEDIUM",
-  low: "LOW",
-  info: "INFORMATIONAL",
-};
-
-/** alerts.json in the shape of MVT's (V3) alerts: level, module, message, event_time, event, matched_indicator. */
-export function mvtAlerts(findings: ReadonlyArray<Finding & { device?: string }>): unknown[] {
-  return findings.map((finding) => ({
-    level: MVT_LEVEL[finding.level],
-    module: finding.evidence[0]?.artifact.replace(/^ios\//, "").replaceAll("-", "_") ?? finding.rule,
-    message: finding.summary,
-    event_time: finding.time === undefined ? "" : finding.time.replace("T", " ").replace("Z", ""),
-    event: finding.evidence[0]?.record ?? {},
-    matched_indicator:
-      finding.indicator === undefined
-        ? null
-        : {
-            value: finding.indicator.value,
-            type: finding.indicator.type,
-            name: finding.indicator.collection,
-            stix2_file_name: finding.indicator.source,
-          },
-    rule: finding.rule,
-    ...(finding.device === undefined ? {} : { device: finding.device }),
-  }));
 }

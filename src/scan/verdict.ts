@@ -38,6 +38,20 @@ export function atLeast(level: FindingLevel, floor: FindingLevel): boolean {
   return FINDING_LEVELS.indexOf(level) <= FINDING_LEVELS.indexOf(floor);
 }
 
+/**
+ * Names without repeats, in first-seen order and spelling; names that differ only in case, spaces,
+ * hyphens or underscores are one ("OperationTriangulation" from MVT's pack, "Operation Triangulation"
+ * from ours).
+ */
+export function distinctNames(names: readonly string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const key = name.toLowerCase().replace(/[\s_-]+/g, "");
+    if (!seen.has(key)) seen.set(key, name);
+  }
+  return [...seen.values()];
+}
+
 /** Decides the verdict from findings, detection limitations and artifact statuses. */
 export function decideVerdict(input: {
   kind: EvidenceKind;
@@ -73,13 +87,9 @@ export function decideVerdict(input: {
   const detected = input.findings.filter((f) => f.certainty === "exact" && atLeast(f.level, "high"));
   const suspicious = input.findings.filter((f) => atLeast(f.level, "medium"));
   if (detected.length > 0) {
-    const campaigns = [
-      ...new Set(
-        detected
-          .map((f) => f.campaign ?? f.indicator?.collection)
-          .filter((c): c is string => c !== undefined),
-      ),
-    ];
+    const campaigns = distinctNames(
+      detected.map((f) => f.campaign ?? f.indicator?.collection).filter((c): c is string => c !== undefined),
+    );
     return {
       verdict: "detected",
       explanation: `Spyglass found ${detected.length} exact trace${detected.length === 1 ? "" : "s"} of known spyware${

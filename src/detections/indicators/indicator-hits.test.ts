@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { ArtifactRecord } from "../../artifacts/define.js";
 import { buildIndicatorIndex } from "../../indicators/indicator-index.js";
 import type { IndicatorEntry, IndicatorType } from "../../indicators/types.js";
+import { decideVerdict } from "../../scan/verdict.js";
 import { contextOf, record } from "../test-context.js";
+import { backupAgentDetection } from "../triangulation/backupagent.js";
 import { indicatorHitsDetection, MAX_FINDINGS_PER_INDICATOR } from "./indicator-hits.js";
 
 const SOURCE = "/iocs/test.stix2";
@@ -130,10 +132,23 @@ describe("indicator hits", () => {
       records: [sms(["https://notevil.com/x"]), visit("https://evil.com.notevil.com/")],
     },
     {
-      name: "Safari visit",
+      name: "Safari visit to the listed domain: high, like any other network hit (MVT: CRITICAL)",
       records: [visit("https://evil.com/a")],
       rule: "indicator/domain",
+      level: "high",
+    },
+    {
+      name: "Safari visit to a subdomain (www.) of the listed domain: high",
+      records: [visit("https://www.evil.com/a")],
+      rule: "indicator/domain",
+      level: "high",
+    },
+    {
+      name: "Safari visit under a suspicious TLD: lower and heuristic",
+      records: [visit("https://shop.xyz/")],
+      rule: "indicator/domain",
       level: "medium",
+      certainty: "heuristic",
     },
     {
       name: "suspicious TLD in an SMS: lower and heuristic",
@@ -180,6 +195,10 @@ describe("indicator hits", () => {
     const { findings } = run([visit("https://evil.com/a")]);
     expect(findings[0]!.notes?.[0]).toMatch(/Visiting a listed domain/);
     expect(findings[0]!.time).toBe("2023-01-01T00:00:00.000Z");
+    // An exact indicator is enough for "detected"; the note tells the reader what else can explain it.
+    expect(decideVerdict({ kind: "ios-backup", findings, limitations: [], statuses: [] }).verdict).toBe(
+      "detected",
+    );
   });
 
   it("caps repeats of one indicator and counts the rest", () => {
@@ -189,8 +208,72 @@ describe("indicator hits", () => {
     const { findings } = run(records);
     expect(findings).toHaveLength(MAX_FINDINGS_PER_INDICATOR);
     expect(findings[0]!.notes).toContain(
-      `5 more records matched this indicator; only the first ${MAX_FINDINGS_PER_INDICATOR} are listed.`,
+      `5 more records of this artifact matched this indicator; only the ${MAX_FINDINGS_PER_INDICATOR} strongest (highest level, then earliest) are listed.`,
     );
+  });
+
+  it("many browser visits do not crowd out an SMS link to the same domain (the cap is per artifact)", () => {
+    const visits = Array.from({ length: MAX_FINDINGS_PER_INDICATOR + 1 }, (_, i) =>
+      record("ios/safari-history", HISTORY, {
+        rowId: i + 1,
+        itemId: i + 1,
+        url: "https://evil.com/a",
+        visitedAt: "2023-01-01T00:00:00.000Z",
+      }),
+    );
+    const { findings } = run([...visits, sms(["https://evil.com/x"])]);
+    const fromSms = findings.filter((f) => f.evidence[0]!.artifact === "ios/sms");
+    expect(fromSms).toHaveLength(1);
+    expect(fromSms[0]).toMatchObject({ rule: "indicator/domain", level: "high", certainty: "exact" });
+    const fromSafari = findings.filter((f) => f.evidence[0]!.artifact === "ios/safari-history");
+    expect(fromSafari).toHaveLength(MAX_FINDINGS_PER_INDICATOR);
+    expect(fromSafari[0]!.notes?.join(" ")).toMatch(/^.*1 more records of this artifact matched/);
+    expect(fromSms[0]!.notes ?? []).not.toContainEqual(expect.stringMatching(/more records/));
+    expect(decideVerdict({ kind: "ios-backup", findings, limitations: [], statuses: [] }).verdict).toBe(
+      "detected",
+    );
+  });
+
+  it("within an artifact the cap keeps the strongest, then the earliest", () => {
+    // 21 names cut at 16 characters (one level lower), from the latest to the earliest, then the full name.
+    const cut = Array.from({ length: MAX_FINDINGS_PER_INDICATOR + 1 }, (_, i) =>
+      record("ios/datausage", DATAUSAGE, {
+        rowId: i + 1,
+        processName: "com.apple.verylo",
+        liveUsage: [],
+        firstAt: `2022-09-${String(30 - i).padStart(2, "0")}T00:00:00.000Z`,
+      }),
+    );
+    const full = record("ios/datausage", DATAUSAGE, {
+      rowId: 99,
+      processName: "com.apple.verylongname.daemon",
+      liveUsage: [],
+      firstAt: "2022-10-01T00:00:00.000Z",
+    });
+    const { findings } = run([...cut, full]);
+    expect(findings).toHaveLength(MAX_FINDINGS_PER_INDICATOR);
+    expect(findings.filter((f) => f.level === "critical").map((f) => f.evidence[0]!.rowId)).toEqual([99]);
+    // The two latest cut names (rows 1 and 2, 30 and 29 September) are the ones left out.
+    const rows = findings.map((f) => f.evidence[0]!.rowId);
+    expect(rows).not.toContain(1);
+    expect(rows).not.toContain(2);
+    expect(findings[0]!.evidence[0]!.rowId).toBe(3);
+    expect(findings[0]!.notes).toContainEqual(
+      expect.stringMatching(/^2 more records of this artifact matched/),
+    );
+  });
+
+  it("indicator/process compares the trimmed process part; triangulation/backupagent only the exact string", () => {
+    for (const name of ["BackupAgent ", " BackupAgent", "BackupAgent/com.apple.x"]) {
+      const records = [process(name)];
+      expect(run(records).findings, JSON.stringify(name)).toEqual([
+        expect.objectContaining({ rule: "indicator/process", level: "critical", certainty: "exact" }),
+      ]);
+      expect(backupAgentDetection.run(contextOf(records)).findings, JSON.stringify(name)).toEqual([]);
+    }
+    for (const name of ["BackupAgent2", "backupagent", "xBackupAgent/com.apple.x"])
+      expect(run([process(name)]).findings, name).toEqual([]);
+    expect(backupAgentDetection.run(contextOf([process("BackupAgent")])).findings).toHaveLength(1);
   });
 
   it("does nothing without indicators", () => {

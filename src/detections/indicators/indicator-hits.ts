@@ -1,7 +1,8 @@
 /**
  * Indicator hits: every observable of every record of every artifact, matched against the loaded
- * indicators. One finding per (record, indicator); the level depends on where the value was seen
- * (docs/detections.md has the table), and repeats of one indicator are capped.
+ * indicators. One finding per (record, indicator); the level depends on the kind of value and the
+ * match reason (docs/detections.md has the table), and repeats of one indicator in one artifact are capped,
+ * keeping the strongest.
  */
 import type { ArtifactDefinition, ArtifactRecord } from "../../artifacts/define.js";
 import { ARTIFACTS } from "../../artifacts/registry.js";
@@ -11,10 +12,17 @@ import type { Observable, ObservableKind } from "../../model/observable.js";
 import { type DetectionContext, defineDetection } from "../define.js";
 import { earliest, evidenceOf, lowerLevel } from "../support.js";
 
-/** Findings kept per rule and indicator; the rest are counted in a note on the first one. */
+/**
+ * Findings kept per rule, indicator and artifact (the strongest: highest level, exact before
+ * heuristic, then earliest); the rest are counted in a note on the first one listed.
+ */
 export const MAX_FINDINGS_PER_INDICATOR = 20;
 
-/** Artifacts where a domain or URL only shows the page was visited or loaded (a browser trail). */
+/**
+ * Artifacts where a domain or URL only shows the page was visited or loaded (a browser trail). A hit
+ * there has the level of any other network hit (MVT reports it CRITICAL), with a note that a visit
+ * alone, e.g. reading about spyware, can explain it.
+ */
 const BROWSING = new Set([
   "ios/safari-history",
   "ios/safari-browser-state",
@@ -75,18 +83,17 @@ export function ruleOf(type: IndicatorType): string {
   }
 }
 
-/** The level of a hit before the reason is taken into account (the table in docs/detections.md). */
-export function baseLevel(artifact: string, kind: ObservableKind): FindingLevel {
+/**
+ * The level of a hit before the reason is taken into account (the table in docs/detections.md): the
+ * kind of value decides it, wherever it was seen.
+ */
+export function baseLevel(kind: ObservableKind): FindingLevel {
   switch (kind) {
     case "process":
     case "email":
     case "profile-id":
     case "app-id":
       return "critical";
-    case "domain":
-    case "url":
-    case "ip":
-      return BROWSING.has(artifact) ? "medium" : "high";
     default:
       return "high";
   }
@@ -94,11 +101,10 @@ export function baseLevel(artifact: string, kind: ObservableKind): FindingLevel 
 
 /** The level and certainty of one hit. */
 export function gradeHit(
-  artifact: string,
   kind: ObservableKind,
   reason: MatchReason,
 ): { level: FindingLevel; certainty: "exact" | "heuristic" } {
-  const level = baseLevel(artifact, kind);
+  const level = baseLevel(kind);
   return {
     level: WEAK_REASONS.has(reason) ? lowerLevel(level) : level,
     certainty: HEURISTIC_REASONS.has(reason) ? "heuristic" : "exact",
@@ -143,21 +149,57 @@ interface Hit {
   matches: { observable: Observable; match: IndicatorMatch }[];
 }
 
+/** How strong a graded match is: a higher number is a stronger finding. */
+function strength(grade: { level: FindingLevel; certainty: "exact" | "heuristic" }): number {
+  return (
+    FINDING_LEVELS.length - FINDING_LEVELS.indexOf(grade.level) + (grade.certainty === "exact" ? 0.5 : 0)
+  );
+}
+
 /** The strongest of a hit's matches: highest level, then exact before heuristic. */
 function strongest(hit: Hit): { observable: Observable; match: IndicatorMatch } {
-  const rank = (m: Hit["matches"][number]): number => {
-    const grade = gradeHit(hit.record.artifact, m.observable.kind, m.match.reason);
-    return (
-      FINDING_LEVELS.length - FINDING_LEVELS.indexOf(grade.level) + (grade.certainty === "exact" ? 0.5 : 0)
-    );
-  };
+  const rank = (m: Hit["matches"][number]): number => strength(gradeHit(m.observable.kind, m.match.reason));
   return hit.matches.reduce((best, m) => (rank(m) > rank(best) ? m : best));
+}
+
+/** A hit waiting for the cap: its strength and time decide whether it is listed. */
+interface Candidate {
+  hit: Hit;
+  strength: number;
+  time: string | undefined;
+  /** Order of discovery, so that listed findings keep the artifacts' and records' order. */
+  seq: number;
+}
+
+/** True when `a` should be listed before `b` is: stronger, then earlier (no time last), then found first. */
+function outranks(a: Candidate, b: Candidate): boolean {
+  if (a.strength !== b.strength) return a.strength > b.strength;
+  if (a.time !== b.time) return b.time === undefined || (a.time !== undefined && a.time < b.time);
+  return a.seq < b.seq;
+}
+
+/** The strongest hits of one rule, indicator and artifact, and how many were left out. */
+interface CapGroup {
+  kept: Candidate[];
+  extra: number;
+}
+
+/** Adds a hit to its group, keeping at most MAX_FINDINGS_PER_INDICATOR of the strongest. */
+function keepStrongest(group: CapGroup, candidate: Candidate): void {
+  if (group.kept.length < MAX_FINDINGS_PER_INDICATOR) {
+    group.kept.push(candidate);
+    return;
+  }
+  group.extra += 1;
+  let weakest = 0;
+  for (let i = 1; i < group.kept.length; i++) if (outranks(group.kept[weakest]!, group.kept[i]!)) weakest = i;
+  if (outranks(candidate, group.kept[weakest]!)) group.kept[weakest] = candidate;
 }
 
 function hitFinding(context: DetectionContext, hit: Hit): Finding {
   const { definition, record } = hit;
   const { observable: first, match } = strongest(hit);
-  const { level, certainty } = gradeHit(record.artifact, first.kind, match.reason);
+  const { level, certainty } = gradeHit(first.kind, match.reason);
   const fields = [...new Set(hit.matches.map((m) => m.observable.field))];
   const finding: Finding = {
     rule: ruleOf(match.type),
@@ -220,7 +262,10 @@ export const indicatorHitsDetection = defineDetection({
           },
         ],
       };
-    const kept = new Map<string, { first: Finding; count: number; extra: number }>();
+    // Capped per artifact as well as per indicator, and by strength: many browser visits to a listed
+    // domain must not hide the one SMS link to it, nor weak matches a stronger one.
+    const groups = new Map<string, CapGroup>();
+    let seq = 0;
     for (const definition of ARTIFACTS) {
       const kinds = definition.observableKinds;
       if (kinds !== undefined && !kinds.some((kind) => index.covers(kind))) continue;
@@ -236,26 +281,36 @@ export const indicatorHitsDetection = defineDetection({
           }
         }
         for (const [key, hit] of hits) {
-          const capKey = `${ruleOf(hit.matches[0]!.match.type)}\0${key}`;
-          const seen = kept.get(capKey);
-          if (seen !== undefined && seen.count >= MAX_FINDINGS_PER_INDICATOR) {
-            seen.extra += 1;
-            continue;
+          const capKey = `${ruleOf(hit.matches[0]!.match.type)}\0${key}\0${definition.id}`;
+          let group = groups.get(capKey);
+          if (group === undefined) {
+            group = { kept: [], extra: 0 };
+            groups.set(capKey, group);
           }
-          const finding = hitFinding(context, hit);
-          findings.push(finding);
-          if (seen === undefined) kept.set(capKey, { first: finding, count: 1, extra: 0 });
-          else seen.count += 1;
+          const { observable, match } = strongest(hit);
+          keepStrongest(group, {
+            hit,
+            strength: strength(gradeHit(observable.kind, match.reason)),
+            time: earliest(definition.events(record.data).map((e) => e.at)),
+            seq: seq++,
+          });
         }
       }
     }
-    for (const { first, extra } of kept.values()) {
-      if (extra === 0) continue;
-      first.notes = [
-        ...(first.notes ?? []),
-        `${extra} more records matched this indicator; only the first ${MAX_FINDINGS_PER_INDICATOR} are listed.`,
-      ];
+    const listed: { seq: number; finding: Finding }[] = [];
+    for (const group of groups.values()) {
+      const kept = group.kept
+        .sort((a, b) => a.seq - b.seq)
+        .map((c) => ({ seq: c.seq, finding: hitFinding(context, c.hit) }));
+      const first = kept[0]!.finding;
+      if (group.extra > 0)
+        first.notes = [
+          ...(first.notes ?? []),
+          `${group.extra} more records of this artifact matched this indicator; only the ${MAX_FINDINGS_PER_INDICATOR} strongest (highest level, then earliest) are listed.`,
+        ];
+      listed.push(...kept);
     }
+    findings.push(...listed.sort((a, b) => a.seq - b.seq).map((l) => l.finding));
     return { findings, limitations: [] };
   },
 });
