@@ -76,8 +76,11 @@ export interface TraceEvent {
   /** The file path, process name or location client. */
   subject: string;
   record: ArtifactRecord;
-  /** SMS attachment entries: the folder ("xx" or "xx/yy" level) or a deeper file. */
-  sms?: { kind: "dir"; dir: string } | { kind: "file" };
+  /**
+   * SMS attachment entries: a folder of the "xx" or "xx/yy" level, or an attachment (anything deeper,
+   * file or GUID folder, or a file at those levels): a received attachment that is still there.
+   */
+  sms?: { kind: "dir"; dir: string } | { kind: "attachment" };
 }
 
 const FILE_TIMES = [
@@ -86,14 +89,18 @@ const FILE_TIMES = [
   ["birthAt", "B", "created"],
 ] as const;
 
-/** The SMS part of an attachment entry: a folder at depth 1–2, a file deeper, or nothing. */
+/**
+ * The SMS part of an attachment entry: a folder at depth 1–2, or an attachment. Deeper folders count
+ * as attachments too, as in triangle_check: the GUID folder of a received attachment is written with
+ * its file, while the exploit's cleanup removes both and leaves only the emptied xx/yy folders.
+ */
 function smsPart(entry: FileListingRecord): TraceEvent["sms"] | undefined {
   if (!entry.path.startsWith(SMS_ATTACHMENTS)) return undefined;
   const rest = entry.path.slice(SMS_ATTACHMENTS.length).replace(/\/+$/, "");
   if (rest === "") return undefined;
   const depth = rest.split("/").length;
-  if (depth <= 2) return entry.kind === "directory" ? { kind: "dir", dir: rest } : { kind: "file" };
-  return entry.kind === "file" ? { kind: "file" } : undefined;
+  if (depth <= 2 && entry.kind === "directory") return { kind: "dir", dir: rest };
+  return { kind: "attachment" };
 }
 
 /** The sorted event timeline of the heuristic (and the BackupAgent entries of the analytics baseline). */
