@@ -224,7 +224,27 @@ describe("triangulation/event-window", () => {
       expect.arrayContaining(["file", "net", "location"]),
     );
     expect(f.evidence).toHaveLength(4);
-    expect(f.summary).toMatch(/^Within 3 minutes,/);
+    expect(f.heuristic?.parameters?.windows).toBe(5);
+    expect(f.summary).toMatch(
+      /^5 overlapping windows of at most 5 minutes and 10 events, 6 events in all between 2022-09-13 10:00:00 and 10:02:30 UTC, each combined /,
+    );
+  });
+
+  it("says a single window is one, and a long chain is many windows, not one long window", () => {
+    const single = run([pref(STATUSBAR, { m: 0 }), usage("com.apple.WebKit.WebContent", { first: 120 })]);
+    expect(single.findings[0]!.summary).toMatch(/^Within 2 minutes, several traces/);
+    // A location stop every 4 minutes next to helper traffic: windows chain over 44 minutes.
+    const chain = run(
+      Array.from({ length: 12 }, (_, i) => [
+        location(i % 2 === 0 ? IONOSPHERE : WRM, i * 240),
+        usage("nehelper", { first: i * 240 + 10 }),
+      ]).flat(),
+    );
+    expect(chain.findings).toHaveLength(1);
+    const summary = chain.findings[0]!.summary;
+    expect(summary).toMatch(/^\d+ overlapping windows of at most 5 minutes and 10 events, 24 events in all/);
+    expect(summary).toContain("between 2022-09-13 10:00:00 and 10:44:10 UTC");
+    expect(summary).not.toMatch(/^Within/);
   });
 
   it("caps a window at 10 events: an 11th event of another class is not combined", () => {

@@ -135,6 +135,13 @@ function clock(at: string): string {
   return `${at.slice(0, 10)} ${at.slice(11, 19)} UTC`;
 }
 
+/** "2022-09-13 10:00:00 and 10:44:10 UTC" (the second date only when it differs). */
+function between(from: string, to: string): string {
+  const end =
+    to.slice(0, 10) === from.slice(0, 10) ? to.slice(11, 19) : `${to.slice(0, 10)} ${to.slice(11, 19)}`;
+  return `${from.slice(0, 10)} ${from.slice(11, 19)} and ${end} UTC`;
+}
+
 function episodeFinding(
   context: DetectionContext,
   { timeline, episode }: { timeline: readonly TraceEvent[]; episode: Episode },
@@ -157,7 +164,10 @@ function episodeFinding(
       `An attachment (${attachment.subject}, ${clock(attachment.at)}) was written within 5 minutes of a window's first event, so that window's attachment folder changes were not counted (triangle_check discards the whole window instead).`,
     );
   const traces = [...qualifying].map((c) => CLASS_NAMES[c]).join("; ");
-  const summary = `Within ${duration(seconds)}, several traces that Operation Triangulation's iMessage exploit leaves together appeared (${traces}).`;
+  const summary =
+    episode.windows.length === 1
+      ? `Within ${duration(seconds)}, several traces that Operation Triangulation's iMessage exploit leaves together appeared (${traces}).`
+      : `${episode.windows.length} overlapping windows of at most 5 minutes and 10 events, ${events.length} events in all between ${between(first.at, last.at)}, each combined traces that Operation Triangulation's iMessage exploit leaves together (${traces}).`;
   return {
     rule: RULE,
     level: "high",
