@@ -78,6 +78,14 @@ describe("triangulation/event-window", () => {
       episodes: 0,
     },
     {
+      name: "a client key that only ends in a watched bundle's name does not count",
+      records: [
+        location("com.example.app/Library/LocationBundles/IonosphereHarvest.bundle", 0),
+        usage("nehelper", { first: 10 }),
+      ],
+      episodes: 0,
+    },
+    {
       name: "traffic by BackupAgent2 or other processes does not count",
       records: [
         pref(STATUSBAR, { m: 0 }),

@@ -26,8 +26,15 @@ export const IMPLICIT_PROCESSES: readonly string[] = [
   "lockdownd/com.apple.datausage.security",
 ];
 
-/** Location bundles whose LocationTimeStopped counts as a location event. */
-export const LOCATION_BUNDLES: readonly string[] = ["IonosphereHarvest.bundle", "WRMLinkSelection.bundle"];
+/**
+ * The clients.plist keys whose LocationTimeStopped counts as a location event, compared exactly as
+ * triangle_check does: locationd keys a location bundle by this prefix and its full system path on
+ * every iOS version we know of, so a key that merely ends in the bundle name is some other client.
+ */
+export const LOCATION_CLIENTS: readonly string[] = [
+  "com.apple.locationd.bundle-/System/Library/LocationBundles/IonosphereHarvest.bundle",
+  "com.apple.locationd.bundle-/System/Library/LocationBundles/WRMLinkSelection.bundle",
+];
 
 /** The three preference plists whose M/C/B times count as file events (device paths). */
 export const WATCHED_FILES: readonly string[] = [
@@ -136,7 +143,7 @@ function buildTraceTimeline(context: DetectionContext): TraceEvent[] {
   }
   for (const r of context.records<LocationdClientRecord>("ios/locationd-clients")) {
     const stopped = r.data.times.LocationTimeStopped;
-    if (stopped === undefined || !LOCATION_BUNDLES.some((b) => r.data.client.endsWith(b))) continue;
+    if (stopped === undefined || !LOCATION_CLIENTS.includes(r.data.client)) continue;
     push({ at: stopped, class: "location", type: "LocationTimeStopped", subject: r.data.client, record: r });
   }
 
