@@ -221,6 +221,15 @@ function limitations(context: DetectionContext): Limitation[] {
   return out;
 }
 
+/** The timeline and its episodes (the qualifying windows merged), as this rule finds them. */
+export function eventWindowEpisodes(context: DetectionContext): {
+  timeline: readonly TraceEvent[];
+  episodes: Episode[];
+} {
+  const timeline = traceTimeline(context);
+  return { timeline, episodes: episodes(qualifyingWindows(timeline)) };
+}
+
 export const eventWindowDetection = defineDetection({
   id: RULE,
   title: "Operation Triangulation: clustered exploitation traces",
@@ -232,10 +241,8 @@ export const eventWindowDetection = defineDetection({
     "ios/file-listing",
   ],
   run(context) {
-    const timeline = traceTimeline(context);
-    const findings = episodes(qualifyingWindows(timeline)).map((episode) =>
-      episodeFinding(context, { timeline, episode }),
-    );
+    const { timeline, episodes: found } = eventWindowEpisodes(context);
+    const findings = found.map((episode) => episodeFinding(context, { timeline, episode }));
     return { findings, limitations: limitations(context) };
   },
 });
