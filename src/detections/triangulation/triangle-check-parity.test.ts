@@ -5,15 +5,22 @@
  * half-changed folder, crashes on missing sources), run on the same records as our detections.
  * Every line it would print must be covered by one of our findings, except the windows whose SMS
  * class we cancel on purpose (an attachment in the window's span that its window leaves out); the
- * cases it misses, and those, are named.
+ * cases it misses, and those, are named. Last, the same on the project's generated infected backup and
+ * its clean twin, read through the normal scan path.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ArtifactRecord } from "../../artifacts/define.js";
 import type { ProcessUsageRecord } from "../../artifacts/ios/_shared/system.js";
 import type { FileListingRecord } from "../../artifacts/ios/file-listing.js";
 import type { LocationdClientRecord } from "../../artifacts/ios/locationd-clients.js";
 import type { OsAnalyticsAdDailyRecord } from "../../artifacts/ios/osanalytics-addaily.js";
+import { writeSampleBackup } from "../../generate/sample-device.js";
 import type { Finding } from "../../model/finding.js";
+import { openEvidence } from "../../readers/open-evidence.js";
+import { type DeviceScan, scanSource } from "../../scan/scan.js";
 import { contextOf, record } from "../test-context.js";
 import { backupAgentDetection } from "./backupagent.js";
 import { watchfaceAttachmentDetection } from "./exploit-attachment.js";
@@ -447,5 +454,85 @@ describe("triangle_check parity on random timelines", () => {
     }
     // The generator must actually exercise the heuristic.
     expect(suspicions).toBeGreaterThan(50);
+  });
+});
+
+describe("triangle_check parity on the generated infected backup and its clean twin", () => {
+  // The project's sample generator (small size), written as backups and read by the normal scan path.
+  let root: string;
+  const scans = new Map<string, Promise<{ records: ArtifactRecord[]; scan: DeviceScan }>>();
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "spyglass-tc-parity-"));
+  });
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function scanned(
+    profile: "triangulation" | "clean",
+  ): Promise<{ records: ArtifactRecord[]; scan: DeviceScan }> {
+    const cached = scans.get(profile);
+    if (cached !== undefined) return cached;
+    const started = (async () => {
+      const dir = join(root, profile);
+      await writeSampleBackup(dir, { profile, seed: "tc-parity", size: "small" });
+      const source = await openEvidence(dir);
+      try {
+        const scan = await scanSource(source, { id: profile, indicators: undefined });
+        const records = [...scan.records.values()].flatMap((list) => [...list]);
+        return { records, scan };
+      } finally {
+        await source.close();
+      }
+    })();
+    scans.set(profile, started);
+    return started;
+  }
+
+  /** Our Triangulation findings that no line of triangle_check answers, by rule and time. */
+  function caughtOnlyByUs(findings: readonly Finding[], lines: readonly TcLine[]): string[] {
+    return findings
+      .filter((f) => f.rule.startsWith("triangulation/"))
+      .filter((f) => !lines.some((l) => covered(l, [f])))
+      .map((f) => `${f.rule} ${f.level} ${f.time ?? ""}`);
+  }
+
+  it("every line it prints on the infected backup is reported by us; it misses the rest", async () => {
+    const { records, scan } = await scanned("triangulation");
+    const lines = triangleCheck(records);
+    const out = printed(lines);
+    // What it prints: BackupAgent's exact matches and the early episode's windows.
+    expect(out.filter((l) => l.includes(" DETECTED Exact match by ")).length).toBeGreaterThanOrEqual(4);
+    expect(out.some((l) => l.includes(" SUSPICION "))).toBe(true);
+    expect(printed(lines.filter((l) => !covered(l, scan.findings)))).toEqual([]);
+
+    // What it misses and we catch, named.
+    const ours = caughtOnlyByUs(scan.findings, lines);
+    const late = scan.findings
+      .filter((f) => f.rule === "triangulation/event-window")
+      .map((f) => f.time ?? "")
+      .sort()
+      .at(-1);
+    expect(ours.map((o) => o.replace(/ \S+$/, ""))).toEqual([
+      // The late episode lies in the last 10 events of its timeline: its loop never starts a window there.
+      "triangulation/event-window high",
+      // It does not read sms.db.
+      "triangulation/watchface-attachment critical",
+      // It has no sequence rule and does not look at this plist.
+      "triangulation/imtransfer-then-backupagent critical",
+      "triangulation/softwareupdate-plist medium",
+    ]);
+    expect(ours).toContain(`triangulation/event-window high ${late}`);
+    expect(scan.verdict.verdict).toBe("detected");
+  });
+
+  it("prints nothing on the clean twin, and we report nothing above low", async () => {
+    const { records, scan } = await scanned("clean");
+    expect(printed(triangleCheck(records))).toEqual([]);
+    const levels = ["info", "low"];
+    expect(
+      scan.findings.filter((f) => !levels.includes(f.level)).map((f) => `${f.rule}: ${f.summary}`),
+    ).toEqual([]);
+    expect(scan.verdict.verdict).toBe("no_known_traces");
   });
 });
