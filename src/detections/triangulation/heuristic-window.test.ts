@@ -78,6 +78,14 @@ describe("triangulation/event-window", () => {
       episodes: 0,
     },
     {
+      name: "a client key that only ends in a watched bundle's name does not count",
+      records: [
+        location("com.example.app/Library/LocationBundles/IonosphereHarvest.bundle", 0),
+        usage("nehelper", { first: 10 }),
+      ],
+      episodes: 0,
+    },
+    {
       name: "traffic by BackupAgent2 or other processes does not count",
       records: [
         pref(STATUSBAR, { m: 0 }),
@@ -123,6 +131,74 @@ describe("triangulation/event-window", () => {
         });
     });
 
+  describe("an ordinary received attachment next to helper traffic", () => {
+    // WebContent traffic at T, then at T+30 s the attachment lands: Attachments/ab and ab/cd change,
+    // the GUID folder and the file are created. The folder changes are the attachment's, not a deletion.
+    const attachment = [
+      listing(`${ATTACHMENTS}/ab`, "directory", { m: 30, c: 30, b: -86_400 }),
+      listing(`${ATTACHMENTS}/ab/cd`, "directory", { m: 30, c: 30, b: -86_400 }),
+      listing(`${ATTACHMENTS}/ab/cd/GUID`, "directory", { m: 30, c: 30, b: 30 }),
+      listing(`${ATTACHMENTS}/ab/cd/GUID/IMG_0001.JPG`, "file", { m: 30, c: 30, b: 30 }),
+    ];
+    const net = usage("com.apple.WebKit.WebContent", { first: 0 });
+
+    /** Every order of the rows (the Manifest's row order decides the order of events at one second). */
+    function orders<T>(items: readonly T[]): T[][] {
+      if (items.length <= 1) return [[...items]];
+      return items.flatMap((item, i) =>
+        orders([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+      );
+    }
+
+    it("gives no finding, whatever the row order", () => {
+      const all = orders([net, ...attachment]);
+      expect(all).toHaveLength(120);
+      for (const records of all)
+        expect(
+          run(records).findings,
+          records.map((r) => (r.data as { path?: string }).path ?? "net").join(", "),
+        ).toEqual([]);
+    });
+
+    it("gives no finding when only the file entry is listed below the folders", () => {
+      for (const records of orders([net, attachment[0]!, attachment[1]!, attachment[3]!]))
+        expect(run(records).findings).toEqual([]);
+    });
+
+    it("an attachment left out by the 10-event cap still cancels the folder change", () => {
+      // Ten events: the traffic, 7 live-usage samples and the folder's M and C; the file is the 11th.
+      const records = [
+        usage("com.apple.WebKit.WebContent", { first: 0, live: [1, 2, 3, 4, 5, 6, 7] }),
+        listing(`${ATTACHMENTS}/ab/cd`, "directory", { m: 30, c: 30 }),
+        listing(`${ATTACHMENTS}/ab/cd/GUID/IMG_0001.JPG`, "file", { m: 200 }),
+      ];
+      expect(run(records).findings).toEqual([]);
+      // 6 minutes later it is outside the span: the emptied folder counts again.
+      const later = [
+        ...records.slice(0, 2),
+        listing(`${ATTACHMENTS}/ab/cd/GUID/IMG_0001.JPG`, "file", { m: 400 }),
+      ];
+      expect(run(later).findings.map((f) => f.heuristic?.parameters?.qualifyingClasses)).toEqual([
+        ["net", "sms"],
+      ]);
+    });
+
+    it("an emptied folder with no attachment in the span still fires, as do the other classes", () => {
+      const emptied = [net, attachment[0]!, attachment[1]!];
+      for (const records of orders(emptied)) {
+        const { findings } = run(records);
+        expect(findings).toHaveLength(1);
+        expect(findings[0]!.heuristic?.parameters?.qualifyingClasses).toEqual(["net", "sms"]);
+      }
+      const withPlist = run([pref(STATUSBAR, { m: -10 }), net, ...attachment]);
+      expect(withPlist.findings).toHaveLength(1);
+      expect(withPlist.findings[0]!.heuristic?.parameters?.qualifyingClasses).toEqual(["file", "net"]);
+      expect(withPlist.findings[0]!.notes?.at(-1)).toMatch(
+        /ab\/cd\/GUID(\/IMG_0001\.JPG)?, 2022-09-13 10:00:30 UTC\) was written/,
+      );
+    });
+  });
+
   it("finds a cluster among the last 10 events and when there are 10 events or fewer", () => {
     const records = [
       ...padding(20),
@@ -156,7 +232,27 @@ describe("triangulation/event-window", () => {
       expect.arrayContaining(["file", "net", "location"]),
     );
     expect(f.evidence).toHaveLength(4);
-    expect(f.summary).toMatch(/^Within 3 minutes,/);
+    expect(f.heuristic?.parameters?.windows).toBe(5);
+    expect(f.summary).toMatch(
+      /^5 overlapping windows of at most 5 minutes and 10 events, 6 events in all between 2022-09-13 10:00:00 and 10:02:30 UTC, each combined /,
+    );
+  });
+
+  it("says a single window is one, and a long chain is many windows, not one long window", () => {
+    const single = run([pref(STATUSBAR, { m: 0 }), usage("com.apple.WebKit.WebContent", { first: 120 })]);
+    expect(single.findings[0]!.summary).toMatch(/^Within 2 minutes, several traces/);
+    // A location stop every 4 minutes next to helper traffic: windows chain over 44 minutes.
+    const chain = run(
+      Array.from({ length: 12 }, (_, i) => [
+        location(i % 2 === 0 ? IONOSPHERE : WRM, i * 240),
+        usage("nehelper", { first: i * 240 + 10 }),
+      ]).flat(),
+    );
+    expect(chain.findings).toHaveLength(1);
+    const summary = chain.findings[0]!.summary;
+    expect(summary).toMatch(/^\d+ overlapping windows of at most 5 minutes and 10 events, 24 events in all/);
+    expect(summary).toContain("between 2022-09-13 10:00:00 and 10:44:10 UTC");
+    expect(summary).not.toMatch(/^Within/);
   });
 
   it("caps a window at 10 events: an 11th event of another class is not combined", () => {

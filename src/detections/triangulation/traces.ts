@@ -26,8 +26,15 @@ export const IMPLICIT_PROCESSES: readonly string[] = [
   "lockdownd/com.apple.datausage.security",
 ];
 
-/** Location bundles whose LocationTimeStopped counts as a location event. */
-export const LOCATION_BUNDLES: readonly string[] = ["IonosphereHarvest.bundle", "WRMLinkSelection.bundle"];
+/**
+ * The clients.plist keys whose LocationTimeStopped counts as a location event, compared exactly as
+ * triangle_check does: locationd keys a location bundle by this prefix and its full system path on
+ * every iOS version we know of, so a key that merely ends in the bundle name is some other client.
+ */
+export const LOCATION_CLIENTS: readonly string[] = [
+  "com.apple.locationd.bundle-/System/Library/LocationBundles/IonosphereHarvest.bundle",
+  "com.apple.locationd.bundle-/System/Library/LocationBundles/WRMLinkSelection.bundle",
+];
 
 /** The three preference plists whose M/C/B times count as file events (device paths). */
 export const WATCHED_FILES: readonly string[] = [
@@ -76,8 +83,11 @@ export interface TraceEvent {
   /** The file path, process name or location client. */
   subject: string;
   record: ArtifactRecord;
-  /** SMS attachment entries: the folder ("xx" or "xx/yy" level) or a deeper file. */
-  sms?: { kind: "dir"; dir: string } | { kind: "file" };
+  /**
+   * SMS attachment entries: a folder of the "xx" or "xx/yy" level, or an attachment (anything deeper,
+   * file or GUID folder, or a file at those levels): a received attachment that is still there.
+   */
+  sms?: { kind: "dir"; dir: string } | { kind: "attachment" };
 }
 
 const FILE_TIMES = [
@@ -86,14 +96,18 @@ const FILE_TIMES = [
   ["birthAt", "B", "created"],
 ] as const;
 
-/** The SMS part of an attachment entry: a folder at depth 1–2, a file deeper, or nothing. */
+/**
+ * The SMS part of an attachment entry: a folder at depth 1–2, or an attachment. Deeper folders count
+ * as attachments too, as in triangle_check: the GUID folder of a received attachment is written with
+ * its file, while the exploit's cleanup removes both and leaves only the emptied xx/yy folders.
+ */
 function smsPart(entry: FileListingRecord): TraceEvent["sms"] | undefined {
   if (!entry.path.startsWith(SMS_ATTACHMENTS)) return undefined;
   const rest = entry.path.slice(SMS_ATTACHMENTS.length).replace(/\/+$/, "");
   if (rest === "") return undefined;
   const depth = rest.split("/").length;
-  if (depth <= 2) return entry.kind === "directory" ? { kind: "dir", dir: rest } : { kind: "file" };
-  return entry.kind === "file" ? { kind: "file" } : undefined;
+  if (depth <= 2 && entry.kind === "directory") return { kind: "dir", dir: rest };
+  return { kind: "attachment" };
 }
 
 /** The sorted event timeline of the heuristic (and the BackupAgent entries of the analytics baseline). */
@@ -129,7 +143,7 @@ function buildTraceTimeline(context: DetectionContext): TraceEvent[] {
   }
   for (const r of context.records<LocationdClientRecord>("ios/locationd-clients")) {
     const stopped = r.data.times.LocationTimeStopped;
-    if (stopped === undefined || !LOCATION_BUNDLES.some((b) => r.data.client.endsWith(b))) continue;
+    if (stopped === undefined || !LOCATION_CLIENTS.includes(r.data.client)) continue;
     push({ at: stopped, class: "location", type: "LocationTimeStopped", subject: r.data.client, record: r });
   }
 

@@ -3,15 +3,24 @@
  * ../shared/reference/kaspersky.md §1.4–1.7 (bugs included: the last 10 events never start a window,
  * duplicated events per live-usage row, a whole window discarded by one attachment file or one
  * half-changed folder, crashes on missing sources), run on the same records as our detections.
- * Every line it would print must be covered by one of our findings; the cases it misses are named.
+ * Every line it would print must be covered by one of our findings, except the windows whose SMS
+ * class we cancel on purpose (an attachment in the window's span that its window leaves out); the
+ * cases it misses, and those, are named. Last, the same on the project's generated infected backup and
+ * its clean twin, read through the normal scan path.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ArtifactRecord } from "../../artifacts/define.js";
 import type { ProcessUsageRecord } from "../../artifacts/ios/_shared/system.js";
 import type { FileListingRecord } from "../../artifacts/ios/file-listing.js";
 import type { LocationdClientRecord } from "../../artifacts/ios/locationd-clients.js";
 import type { OsAnalyticsAdDailyRecord } from "../../artifacts/ios/osanalytics-addaily.js";
+import { writeSampleBackup } from "../../generate/sample-device.js";
 import type { Finding } from "../../model/finding.js";
+import { openEvidence } from "../../readers/open-evidence.js";
+import { type DeviceScan, scanSource } from "../../scan/scan.js";
 import { contextOf, record } from "../test-context.js";
 import { backupAgentDetection } from "./backupagent.js";
 import { watchfaceAttachmentDetection } from "./exploit-attachment.js";
@@ -347,6 +356,38 @@ describe("triangle_check parity", () => {
     });
   });
 
+  describe("cases it prints and we leave out on purpose (an attachment in the window's span)", () => {
+    // Its verdict there depends on the Manifest's row order or on the 10-event cap; ours does not.
+    const lines = (records: ArtifactRecord[]) => triangleCheck(records).filter((l) => l.kind === "SUSPICION");
+    const windows = (records: ArtifactRecord[]) =>
+      ours(records).filter((f) => f.rule === "triangulation/event-window");
+
+    it("an attachment listed before the window's first event at the same second", () => {
+      const attachment = listing(`${ATTACHMENTS}/ab/cd/GUID/IMG_0001.JPG`, "file", { m: 0, c: 0, b: 0 });
+      const folder = listing(`${ATTACHMENTS}/ab/cd`, "directory", { m: 0, c: 0 });
+      const net = usage("com.apple.WebKit.WebContent", { first: 10 });
+      const first = [baseline, ...earlier(12), attachment, folder, net, ...later(12)];
+      const second = [baseline, ...earlier(12), folder, attachment, net, ...later(12)];
+      expect(lines(first).length).toBeGreaterThan(0);
+      expect(lines(second)).toEqual([]);
+      expect(windows(first)).toEqual([]);
+      expect(windows(second)).toEqual([]);
+    });
+
+    it("an attachment within 5 minutes that the 10-event cap leaves out", () => {
+      const records = [
+        baseline,
+        ...earlier(12),
+        usage("com.apple.WebKit.WebContent", { first: 0, live: [1, 2, 3, 4, 5, 6, 7] }),
+        listing(`${ATTACHMENTS}/ab/cd`, "directory", { m: 30, c: 30 }),
+        listing(`${ATTACHMENTS}/ab/cd/GUID/IMG_0001.JPG`, "file", { m: 200 }),
+        ...later(12),
+      ];
+      expect(lines(records).length).toBeGreaterThan(0);
+      expect(windows(records)).toEqual([]);
+    });
+  });
+
   it("look-alikes stay quiet on both sides", () => {
     const records = [
       baseline,
@@ -413,5 +454,85 @@ describe("triangle_check parity on random timelines", () => {
     }
     // The generator must actually exercise the heuristic.
     expect(suspicions).toBeGreaterThan(50);
+  });
+});
+
+describe("triangle_check parity on the generated infected backup and its clean twin", () => {
+  // The project's sample generator (small size), written as backups and read by the normal scan path.
+  let root: string;
+  const scans = new Map<string, Promise<{ records: ArtifactRecord[]; scan: DeviceScan }>>();
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "spyglass-tc-parity-"));
+  });
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function scanned(
+    profile: "triangulation" | "clean",
+  ): Promise<{ records: ArtifactRecord[]; scan: DeviceScan }> {
+    const cached = scans.get(profile);
+    if (cached !== undefined) return cached;
+    const started = (async () => {
+      const dir = join(root, profile);
+      await writeSampleBackup(dir, { profile, seed: "tc-parity", size: "small" });
+      const source = await openEvidence(dir);
+      try {
+        const scan = await scanSource(source, { id: profile, indicators: undefined });
+        const records = [...scan.records.values()].flatMap((list) => [...list]);
+        return { records, scan };
+      } finally {
+        await source.close();
+      }
+    })();
+    scans.set(profile, started);
+    return started;
+  }
+
+  /** Our Triangulation findings that no line of triangle_check answers, by rule and time. */
+  function caughtOnlyByUs(findings: readonly Finding[], lines: readonly TcLine[]): string[] {
+    return findings
+      .filter((f) => f.rule.startsWith("triangulation/"))
+      .filter((f) => !lines.some((l) => covered(l, [f])))
+      .map((f) => `${f.rule} ${f.level} ${f.time ?? ""}`);
+  }
+
+  it("every line it prints on the infected backup is reported by us; it misses the rest", async () => {
+    const { records, scan } = await scanned("triangulation");
+    const lines = triangleCheck(records);
+    const out = printed(lines);
+    // What it prints: BackupAgent's exact matches and the early episode's windows.
+    expect(out.filter((l) => l.includes(" DETECTED Exact match by ")).length).toBeGreaterThanOrEqual(4);
+    expect(out.some((l) => l.includes(" SUSPICION "))).toBe(true);
+    expect(printed(lines.filter((l) => !covered(l, scan.findings)))).toEqual([]);
+
+    // What it misses and we catch, named.
+    const ours = caughtOnlyByUs(scan.findings, lines);
+    const late = scan.findings
+      .filter((f) => f.rule === "triangulation/event-window")
+      .map((f) => f.time ?? "")
+      .sort()
+      .at(-1);
+    expect(ours.map((o) => o.replace(/ \S+$/, ""))).toEqual([
+      // The late episode lies in the last 10 events of its timeline: its loop never starts a window there.
+      "triangulation/event-window high",
+      // It does not read sms.db.
+      "triangulation/watchface-attachment critical",
+      // It has no sequence rule and does not look at this plist.
+      "triangulation/imtransfer-then-backupagent critical",
+      "triangulation/softwareupdate-plist medium",
+    ]);
+    expect(ours).toContain(`triangulation/event-window high ${late}`);
+    expect(scan.verdict.verdict).toBe("detected");
+  });
+
+  it("prints nothing on the clean twin, and we report nothing above low", async () => {
+    const { records, scan } = await scanned("clean");
+    expect(printed(triangleCheck(records))).toEqual([]);
+    const levels = ["info", "low"];
+    expect(
+      scan.findings.filter((f) => !levels.includes(f.level)).map((f) => `${f.rule}: ${f.summary}`),
+    ).toEqual([]);
+    expect(scan.verdict.verdict).toBe("no_known_traces");
   });
 });
