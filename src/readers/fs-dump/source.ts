@@ -88,7 +88,7 @@ export function buildDumpSource<L>(
   }
 
   const index = new EntryIndex<DumpLocator<L>>();
-  const hardlinks: Array<{ item: IndexedEntry<DumpLocator<L>>; target: string }> = [];
+  const hardlinks = new Set<IndexedEntry<DumpLocator<L>>>();
   members.forEach((member, i) => {
     const name = normalized[i];
     if (name === undefined) return;
@@ -172,17 +172,31 @@ export function buildDumpSource<L>(
       locator = new HardlinkTarget(targetPath);
       entry.linkTarget = targetPath;
     }
-    const item: IndexedEntry<DumpLocator<L>> = { entry, locator };
-    if (!index.add(item)) {
-      warnings.count("SKIPPED", (n) => `${n} duplicate member(s) skipped (the first one is kept)`, path);
+    const placed = index.put({ entry, locator });
+    if (placed === undefined) {
+      warnings.count(
+        "SKIPPED",
+        (n) => `${n} member(s) skipped: a folder made up for members below holds their path`,
+        path,
+      );
       return;
     }
-    if (locator instanceof HardlinkTarget) hardlinks.push({ item, target: locator.path });
+    if (placed.replaced) {
+      // Extracting the archive would overwrite the earlier member with this one.
+      warnings.count(
+        "SKIPPED",
+        (n) => `${n} duplicate member(s): the last one is kept, as extraction would leave it`,
+        path,
+      );
+    }
+    if (locator instanceof HardlinkTarget) hardlinks.add(placed.item);
   });
   // The source's methods close over this scope: drop what they must not keep alive.
   normalized.length = 0;
-  for (const { item, target } of hardlinks) {
-    const found = index.lookup(target);
+  for (const item of hardlinks) {
+    // A later duplicate may have replaced the link (or linked elsewhere): the node's final locator decides.
+    if (!(item.locator instanceof HardlinkTarget)) continue;
+    const found = index.lookup(item.locator.path);
     if (
       found === undefined ||
       found.entry.kind !== "file" ||
