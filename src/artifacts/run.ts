@@ -17,15 +17,20 @@ export interface ArtifactBudget {
 
 const DEFAULT_BUDGET: ArtifactBudget = { maxFileBytes: 512 * 1024 * 1024 };
 
-/** Files an artifact reads: the present file entries matching its globs, first glob first, no repeats. */
+/**
+ * Files an artifact reads: the file entries matching its globs, first glob first, no repeats.
+ * Where the evidence holds symbolic links (dumps), globs go through those that stay inside it.
+ */
 export function locate(source: EvidenceSource, definition: ArtifactDefinition): EvidenceEntry[] {
   const seen = new Set<string>();
   const found: EvidenceEntry[] = [];
   for (const pattern of definition.paths) {
-    for (const entry of source.glob(pattern)) {
-      if (seen.has(entry.path)) continue;
+    for (const entry of source.globThroughLinks?.(pattern) ?? source.glob(pattern)) {
+      // One file reached by two globs (say, directly and through a link) is read once.
+      const key = entry.followed?.target ?? entry.path;
+      if (seen.has(key)) continue;
       if (definition.input.kind !== "entries" && entry.kind !== "file") continue;
-      seen.add(entry.path);
+      seen.add(key);
       found.push(entry);
     }
   }
