@@ -167,3 +167,29 @@ describe("locate follows links inside a dump", () => {
     });
   }
 });
+
+describe("a listed file without data", () => {
+  it("is reported in the words of a dump, not of a backup", async () => {
+    const path = join(work, "missing.tar");
+    await writeFile(
+      path,
+      buildTar([
+        { name: "./private/var/mobile/Library/Preferences/x", data: "x" },
+        { name: `./${LIB}/SMS/sms.db`, type: "1", linkName: "./private/var/mobile/gone.db" },
+      ]),
+    );
+    const source = await openFsDump(path);
+    try {
+      const { status } = await run(source, smsArtifact);
+      expect(status.warnings).toEqual([
+        {
+          code: "MISSING_PAYLOAD",
+          message: expect.stringMatching(/^listed in the dump but its data is not there/),
+          file: `/${LIB}/SMS/sms.db`,
+        },
+      ]);
+    } finally {
+      await source.close();
+    }
+  });
+});

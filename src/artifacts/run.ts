@@ -37,6 +37,14 @@ export function locate(source: EvidenceSource, definition: ArtifactDefinition): 
   return found;
 }
 
+/** Why a listed file has no bytes, in the words of its evidence. */
+function missingMessage(kind: EvidenceSource["kind"]): string {
+  if (kind === "ios-backup") return "listed in the backup but its payload is absent";
+  if (kind === "fs-dump")
+    return "listed in the dump but its data is not there (sparse or truncated member, or a hard link to a missing one)";
+  return "listed in the archive but its data is absent";
+}
+
 /** Runs one artifact and reports its status; records go to `sink`. */
 export async function runArtifact(
   source: EvidenceSource,
@@ -86,11 +94,7 @@ export async function runArtifact(
     }
     const present = entries.filter((e) => e.present);
     for (const entry of entries) {
-      if (!entry.present)
-        warn(entry.path)({
-          code: "MISSING_PAYLOAD",
-          message: "listed in the backup but its payload is absent",
-        });
+      if (!entry.present) warn(entry.path)({ code: "MISSING_PAYLOAD", message: missingMessage(source.kind) });
     }
     if (present.length === 0) return status;
     for (const entry of present) {
