@@ -180,6 +180,22 @@ describe("tar dumps", () => {
     expect((await open(bareVar)).get(`/${SMS}`)).toBeDefined();
   });
 
+  it("finds the tree under a case folder's parents, five folders deep", async () => {
+    const prefix = "./Case 12/Export/iPhone/FFS/Dump";
+    const path = await writeTemp(
+      "deep.tar",
+      buildTar([
+        { name: `${prefix}/${SMS}`, data: "sms bytes" },
+        { name: `${prefix}/var`, type: "2", linkName: "private/var" },
+        { name: "./Case 12/Export/report.html", data: "<html>" },
+      ]),
+    );
+    const source = await open(path);
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("sms bytes");
+    expect(source.get("/var")).toMatchObject({ kind: "symlink" });
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "SKIPPED", count: 1 }));
+  });
+
   it("refuses ../ members and escaping links with counted UNSAFE_PATH warnings, and never reads the host", async () => {
     const path = await writeTemp(
       "evil.tar",
