@@ -17,19 +17,32 @@ export interface ArtifactBudget {
 
 const DEFAULT_BUDGET: ArtifactBudget = { maxFileBytes: 512 * 1024 * 1024 };
 
-/** Files an artifact reads: the present file entries matching its globs, first glob first, no repeats. */
+/**
+ * Files an artifact reads: the file entries matching its globs, first glob first, no repeats.
+ * Where the evidence holds symbolic links (dumps), globs go through those that stay inside it.
+ */
 export function locate(source: EvidenceSource, definition: ArtifactDefinition): EvidenceEntry[] {
   const seen = new Set<string>();
   const found: EvidenceEntry[] = [];
   for (const pattern of definition.paths) {
-    for (const entry of source.glob(pattern)) {
-      if (seen.has(entry.path)) continue;
+    for (const entry of source.globThroughLinks?.(pattern) ?? source.glob(pattern)) {
+      // One file reached by two globs (say, directly and through a link) is read once.
+      const key = entry.followed?.target ?? entry.path;
+      if (seen.has(key)) continue;
       if (definition.input.kind !== "entries" && entry.kind !== "file") continue;
-      seen.add(entry.path);
+      seen.add(key);
       found.push(entry);
     }
   }
   return found;
+}
+
+/** Why a listed file has no bytes, in the words of its evidence. */
+function missingMessage(kind: EvidenceSource["kind"]): string {
+  if (kind === "ios-backup") return "listed in the backup but its payload is absent";
+  if (kind === "fs-dump")
+    return "listed in the dump but its data is not there (sparse or truncated member, or a hard link to a missing one)";
+  return "listed in the archive but its data is absent";
 }
 
 /** Runs one artifact and reports its status; records go to `sink`. */
@@ -81,11 +94,7 @@ export async function runArtifact(
     }
     const present = entries.filter((e) => e.present);
     for (const entry of entries) {
-      if (!entry.present)
-        warn(entry.path)({
-          code: "MISSING_PAYLOAD",
-          message: "listed in the backup but its payload is absent",
-        });
+      if (!entry.present) warn(entry.path)({ code: "MISSING_PAYLOAD", message: missingMessage(source.kind) });
     }
     if (present.length === 0) return status;
     for (const entry of present) {

@@ -35,9 +35,15 @@ export class WarningList {
     this.items.push(warning);
   }
 
-  /** Adds to a counted warning for `code` (one line for a thousand missing payloads). */
+  /**
+   * Adds to a counted warning for `code` and this message (one line for a thousand missing
+   * payloads); different problems under one code stay separate lines.
+   */
   count(code: WarningCode, message: (count: number) => string, example?: string): void {
-    let item = this.items.find((w) => w.code === code && w.count !== undefined);
+    // The same message for the same count is the same problem.
+    let item = this.items.find(
+      (w) => w.code === code && w.count !== undefined && w.message === message(w.count),
+    );
     if (item === undefined) {
       item = { code, message: "", count: 0 };
       this.items.push(item);

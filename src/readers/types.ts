@@ -28,6 +28,12 @@ export interface EvidenceEntry {
   backup?: { domain: string; relativePath: string; fileId: string; flags: number };
   /** False when the index lists the entry but its payload is absent (partial backup). */
   present: boolean;
+  /**
+   * Set when the entry was reached through symbolic links of the evidence: `path` is the path
+   * asked for, `target` the device path the links led to (whose metadata and bytes these are),
+   * `links` each link followed, in order, as `link -> target as stored`.
+   */
+  followed?: { target: string; links: string[] };
 }
 
 /** Facts about the device, as far as the evidence tells them. */
@@ -58,6 +64,12 @@ export interface EvidenceSource {
   get(path: string): EvidenceEntry | undefined;
   /** Entries whose device path matches a glob (`*` one component, `**` any depth). */
   glob(pattern: string): EvidenceEntry[];
+  /**
+   * Like `glob`, through the evidence's own symbolic links: a matching file link gives the file
+   * it leads to and linked folders on the way are descended (entries keep the path asked for and
+   * carry `followed`). Only sources whose evidence holds links have it.
+   */
+  globThroughLinks?(pattern: string): EvidenceEntry[];
   /** The plaintext bytes of a file entry (decrypted when the evidence is encrypted). */
   read(entry: EvidenceEntry, options?: { maxBytes?: number }): Promise<Buffer>;
   /** A read-only in-memory SQLite database, with a `-wal` sidecar applied when the evidence has one. */

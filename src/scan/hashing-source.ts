@@ -9,6 +9,10 @@ export interface FileRead {
   origin: string;
   size: number;
   sha256: string;
+  /** When `path` was reached through symbolic links of the dump: the device path they led to. */
+  target?: string;
+  /** The links followed, in order (`link -> target as stored`). */
+  links?: string[];
 }
 
 /** Returns a source that behaves like `inner` and a list that fills with every file read. */
@@ -24,6 +28,9 @@ export function hashingSource(inner: EvidenceSource): {
         origin: entry.origin,
         size: bytes.length,
         sha256: createHash("sha256").update(bytes).digest("hex"),
+        ...(entry.followed === undefined
+          ? {}
+          : { target: entry.followed.target, links: entry.followed.links }),
       });
     }
   };
@@ -45,10 +52,12 @@ export function hashingSource(inner: EvidenceSource): {
     entries: () => inner.entries(),
     get: (path) => inner.get(path),
     glob: (pattern) => inner.glob(pattern),
+    ...(inner.globThroughLinks === undefined ? {} : { globThroughLinks: inner.globThroughLinks.bind(inner) }),
     read,
     async openDatabase(entry): Promise<OpenedDatabase> {
       const bytes = await read(entry);
-      const walEntry = inner.get(`${entry.path}-wal`);
+      // The sidecar lies beside the file itself, not beside a link to it.
+      const walEntry = inner.get(`${entry.followed?.target ?? entry.path}-wal`);
       const wal = walEntry?.present === true && walEntry.kind === "file" ? await read(walEntry) : undefined;
       return openSqliteImage(bytes, { file: entry.path, ...(wal === undefined ? {} : { wal }) });
     },

@@ -70,6 +70,19 @@ describe("EntryIndex", () => {
     expect(index.glob("/a/*/c").map((e) => e.path)).toEqual(["/a/b/c"]);
   });
 
+  it("put replaces a listed entry in place, keeping its children, but never a made-up parent", () => {
+    const index = new EntryIndex<number>();
+    index.add(file("/a/b/c"));
+    index.add(file("/a/d"));
+    const again = { ...file("/a/d"), locator: 9 };
+    expect(index.put(again)).toEqual({ item: index.lookup("/a/d"), replaced: true });
+    expect(index.lookup("/a/d")!.locator).toBe(9);
+    expect([...index.entries()].map((e) => e.path)).toEqual(["/a", "/a/b", "/a/b/c", "/a/d"]);
+    expect(index.put(file("/a/b"))).toBeUndefined();
+    expect(index.glob("/a/*/c").map((e) => e.path)).toEqual(["/a/b/c"]);
+    expect(index.put(file("/a/e"))).toMatchObject({ replaced: false });
+  });
+
   it("globs by walking the tree: only the entries under the pattern's fixed parts are examined", () => {
     const index = new EntryIndex<number>();
     for (let app = 0; app < 2_000; app++) {

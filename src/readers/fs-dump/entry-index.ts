@@ -51,7 +51,28 @@ export class EntryIndex<L> {
    * are the path's components when the caller has them (names then share the caller's strings).
    */
   add(item: IndexedEntry<L>, parts: readonly string[] = components(item.entry.path)): boolean {
-    if (parts.length === 0) return false;
+    return this.insert(item, parts, false) !== undefined;
+  }
+
+  /**
+   * Adds an entry, or replaces the listed one at its path (a later duplicate member wins, as
+   * extracting the archive would leave it); the replaced node keeps its place and children.
+   * Returns the item now in the tree, or undefined when the path cannot take it (the root, or a
+   * parent made up for members, which only a directory replaces).
+   */
+  put(
+    item: IndexedEntry<L>,
+    parts: readonly string[] = components(item.entry.path),
+  ): { item: IndexedEntry<L>; replaced: boolean } | undefined {
+    return this.insert(item, parts, true);
+  }
+
+  private insert(
+    item: IndexedEntry<L>,
+    parts: readonly string[],
+    replace: boolean,
+  ): { item: IndexedEntry<L>; replaced: boolean } | undefined {
+    if (parts.length === 0) return undefined;
     let node = this.root;
     let path = "";
     for (let i = 0; i < parts.length - 1; i++) {
@@ -79,13 +100,16 @@ export class EntryIndex<L> {
         existing.synthetic = false;
         existing.entry = item.entry;
         existing.locator = item.locator;
-        return true;
+        return { item: existing, replaced: false };
       }
-      return false;
+      if (!replace || existing.synthetic === true) return undefined;
+      existing.entry = item.entry;
+      existing.locator = item.locator;
+      return { item: existing, replaced: true };
     }
     node.children.set(name, item);
     this.order.push(item);
-    return true;
+    return { item, replaced: false };
   }
 
   *entries(listedOnly = false): Iterable<EvidenceEntry> {

@@ -180,6 +180,22 @@ describe("tar dumps", () => {
     expect((await open(bareVar)).get(`/${SMS}`)).toBeDefined();
   });
 
+  it("finds the tree under a case folder's parents, five folders deep", async () => {
+    const prefix = "./Case 12/Export/iPhone/FFS/Dump";
+    const path = await writeTemp(
+      "deep.tar",
+      buildTar([
+        { name: `${prefix}/${SMS}`, data: "sms bytes" },
+        { name: `${prefix}/var`, type: "2", linkName: "private/var" },
+        { name: "./Case 12/Export/report.html", data: "<html>" },
+      ]),
+    );
+    const source = await open(path);
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("sms bytes");
+    expect(source.get("/var")).toMatchObject({ kind: "symlink" });
+    expect(source.warnings).toContainEqual(expect.objectContaining({ code: "SKIPPED", count: 1 }));
+  });
+
   it("refuses ../ members and escaping links with counted UNSAFE_PATH warnings, and never reads the host", async () => {
     const path = await writeTemp(
       "evil.tar",
@@ -222,6 +238,32 @@ describe("tar dumps", () => {
     expect((await source.read(source.get("/private/var/mobile/abs")!)).toString()).toBe("sms bytes");
     await expectCode(source.read(source.get("/private/var/mobile/loop1")!), "NOT_FOUND");
     await expectCode(source.read(source.get("/private/var/mobile/L")!), "UNSUPPORTED");
+  });
+
+  it("keeps the last of duplicate members, as extracting the tar would, with a counted warning", async () => {
+    const path = await writeTemp(
+      "duplicates.tar",
+      buildTar([
+        { name: `./${SMS}`, data: "first", mtime: 1_600_000_000 },
+        { name: "./private/var/mobile/hard", type: "1", linkName: `./${SMS}` },
+        { name: "./private/var/mobile/hard", data: "own bytes" },
+        { name: `./${SMS}`, data: "second!", mtime: 1_700_000_000 },
+      ]),
+    );
+    const source = await open(path);
+    const sms = source.get(`/${SMS}`)!;
+    expect(sms).toMatchObject({ size: 7, modifiedAt: "2023-11-14T22:13:20.000Z" });
+    expect((await source.read(sms)).toString()).toBe("second!");
+    // The hard link was overwritten by a plain file before the links were resolved.
+    expect((await source.read(source.get("/private/var/mobile/hard")!)).toString()).toBe("own bytes");
+    expect([...source.entries()].filter((e) => e.path === `/${SMS}`)).toHaveLength(1);
+    expect(source.warnings).toContainEqual(
+      expect.objectContaining({
+        code: "SKIPPED",
+        count: 2,
+        message: expect.stringMatching(/last one is kept/),
+      }),
+    );
   });
 
   it("keeps the members before a truncation and marks the cut one absent", async () => {
@@ -395,6 +437,22 @@ describe("zip dumps", () => {
       await source.close();
     });
   }
+
+  it("keeps the last of duplicate members, as unzip -o and Python's zipfile would", async () => {
+    const source = await open(
+      await writeTemp(
+        "duplicates.zip",
+        buildZip([
+          { name: `/${SMS}`, data: "first" },
+          { name: `/${SMS}`, data: "second!" },
+        ]),
+      ),
+    );
+    expect((await source.read(source.get(`/${SMS}`)!)).toString()).toBe("second!");
+    expect(source.warnings).toContainEqual(
+      expect.objectContaining({ code: "SKIPPED", message: expect.stringMatching(/last one is kept/) }),
+    );
+  });
 
   it("handles data prepended to the archive", async () => {
     const source = await open(

@@ -48,6 +48,21 @@ describe("layout", () => {
     expect(layoutOf(["home/user/a"])).toBeUndefined();
   });
 
+  it("finds private/var up to six folders deep, the generic layouts only near the top", () => {
+    const deep = "Case 12/Export/iPhone/FFS/Dump";
+    expect(layoutOf([`${deep}/private/var/mobile/a`, `${deep}/System/x`])).toEqual({
+      prefix: deep,
+      mount: "/",
+    });
+    expect(layoutOf(["1/2/3/4/5/6/private/var/a"])).toEqual({ prefix: "1/2/3/4/5/6", mount: "/" });
+    expect(layoutOf(["1/2/3/4/5/6/7/private/var/a"])).toBeUndefined();
+    // A copy of a tree inside the dump never wins over the shallower root.
+    expect(layoutOf(["private/var/mobile/Media/copy/private/var/a"])).toEqual({ prefix: "", mount: "/" });
+    expect(layoutOf(["a/b/c/d/var/db/x", "a/b/c/d/var/root/y"])).toBeUndefined();
+    expect(layoutOf(["a/b/c/mobile/x", "a/b/c/wireless/y"])).toBeUndefined();
+    expect(candidateDevicePaths(`${deep}/private/var/mobile/a`)).toContain("/private/var/mobile/a");
+  });
+
   it("maps to device paths", () => {
     const root = { prefix: "filesystem1", mount: "/" } as const;
     expect(toDevicePath("filesystem1/private/var/mobile", root)).toBe("/private/var/mobile");

@@ -10,6 +10,10 @@
  *    as some extraction tools name the user volume): everything maps to `/private/var/` + path.
  *    At least two distinct data-partition folders must appear under that root, or nothing but them.
  * The root prefix is the one most members agree on; members outside it are skipped with a warning.
+ * Extraction tools put the tree at the top or under one folder (`filesystem1/`); an archive made of
+ * an exported case folder keeps that folder's parents too (`Case 12/Export/iPhone/FFS/Dump/…`), so
+ * `private/var` is looked for up to six folders deep. The generic names of layouts 2 and 3 (`var/db`,
+ * `root`, `mobile`) are only taken near the top, where they cannot be a copy of some other tree.
  */
 
 /** Top-level folders of the iOS data partition (/private/var), used to recognise layouts 2 and 3. */
@@ -29,8 +33,12 @@ const DATA_PARTITION_FOLDERS = new Set([
   "Managed Preferences",
 ]);
 
-/** Deepest prefix (in path components) looked for in front of the dump root. */
-const MAX_PREFIX_DEPTH = 3;
+/** Deepest prefix (in path components) looked for in front of a `private/var` root (layout 1). */
+const MAX_PREFIX_DEPTH = 6;
+/** Deepest prefix in front of a bare `var/<data-partition folder>` root (layout 2). */
+const MAX_BARE_VAR_DEPTH = 3;
+/** Deepest prefix in front of a data-partition root (layout 3). */
+const MAX_DATA_PARTITION_DEPTH = 2;
 
 /** Where the dump root is and which device path it stands for. */
 export interface DumpLayout {
@@ -64,22 +72,21 @@ export class LayoutVotes {
 
   add(path: string): void {
     const parts = path.split("/");
-    for (let j = 0; j < Math.min(parts.length, MAX_PREFIX_DEPTH); j++)
+    for (let j = 0; j <= Math.min(parts.length - 1, MAX_DATA_PARTITION_DEPTH); j++)
       bump(this.below, parts.slice(0, j).join("/"));
-    const limit = Math.min(parts.length - 1, MAX_PREFIX_DEPTH);
-    for (let j = 0; j <= limit; j++) {
+    for (let j = 0; j <= Math.min(parts.length - 1, MAX_PREFIX_DEPTH); j++) {
       if (parts[j] === "private" && parts[j + 1] === "var") {
         bump(this.privateVar, parts.slice(0, j).join("/"));
         return;
       }
     }
-    for (let j = 0; j <= limit; j++) {
+    for (let j = 0; j <= Math.min(parts.length - 1, MAX_BARE_VAR_DEPTH); j++) {
       if (parts[j] === "var" && DATA_PARTITION_FOLDERS.has(parts[j + 1] ?? "")) {
         bump(this.bareVar, parts.slice(0, j).join("/"));
         return;
       }
     }
-    for (let j = 0; j <= Math.min(parts.length - 1, MAX_PREFIX_DEPTH - 1); j++) {
+    for (let j = 0; j <= Math.min(parts.length - 1, MAX_DATA_PARTITION_DEPTH); j++) {
       const part = parts[j]!;
       if (!DATA_PARTITION_FOLDERS.has(part)) continue;
       const prefix = parts.slice(0, j).join("/");

@@ -11,6 +11,7 @@ import {
   resolveLinkTarget,
   toDevicePath,
 } from "./layout.js";
+import { DumpLinks } from "./links.js";
 
 /** A member as a backend lists it, before its device path is known: the entry's metadata plus its name. */
 export interface RawMember<L>
@@ -88,7 +89,7 @@ export function buildDumpSource<L>(
   }
 
   const index = new EntryIndex<DumpLocator<L>>();
-  const hardlinks: Array<{ item: IndexedEntry<DumpLocator<L>>; target: string }> = [];
+  const hardlinks = new Set<IndexedEntry<DumpLocator<L>>>();
   members.forEach((member, i) => {
     const name = normalized[i];
     if (name === undefined) return;
@@ -172,17 +173,31 @@ export function buildDumpSource<L>(
       locator = new HardlinkTarget(targetPath);
       entry.linkTarget = targetPath;
     }
-    const item: IndexedEntry<DumpLocator<L>> = { entry, locator };
-    if (!index.add(item)) {
-      warnings.count("SKIPPED", (n) => `${n} duplicate member(s) skipped (the first one is kept)`, path);
+    const placed = index.put({ entry, locator });
+    if (placed === undefined) {
+      warnings.count(
+        "SKIPPED",
+        (n) => `${n} member(s) skipped: a folder made up for members below holds their path`,
+        path,
+      );
       return;
     }
-    if (locator instanceof HardlinkTarget) hardlinks.push({ item, target: locator.path });
+    if (placed.replaced) {
+      // Extracting the archive would overwrite the earlier member with this one.
+      warnings.count(
+        "SKIPPED",
+        (n) => `${n} duplicate member(s): the last one is kept, as extraction would leave it`,
+        path,
+      );
+    }
+    if (locator instanceof HardlinkTarget) hardlinks.add(placed.item);
   });
   // The source's methods close over this scope: drop what they must not keep alive.
   normalized.length = 0;
-  for (const { item, target } of hardlinks) {
-    const found = index.lookup(target);
+  for (const item of hardlinks) {
+    // A later duplicate may have replaced the link (or linked elsewhere): the node's final locator decides.
+    if (!(item.locator instanceof HardlinkTarget)) continue;
+    const found = index.lookup(item.locator.path);
     if (
       found === undefined ||
       found.entry.kind !== "file" ||
@@ -202,31 +217,16 @@ export function buildDumpSource<L>(
     item.locator = found.locator;
   }
 
-  const resolve = (path: string): IndexedEntry<DumpLocator<L>> | undefined => {
-    let parts = path.split("/").filter(Boolean);
-    let hops = 0;
-    let current = "";
-    for (let i = 0; i < parts.length; ) {
-      const next = `${current}/${parts[i]}`;
-      const item = index.lookup(next);
-      if (item?.entry.kind === "symlink") {
-        hops += 1;
-        const target = resolveLinkTarget(next, item.entry.linkTarget ?? "");
-        if (hops > options.budget.maxLinkHops || target === undefined) return undefined;
-        parts = [...target.split("/").filter(Boolean), ...parts.slice(i + 1)];
-        current = "";
-        i = 0;
-        continue;
-      }
-      if (item === undefined) return undefined;
-      current = next;
-      i += 1;
-    }
-    return index.lookup(current);
+  const links = new DumpLinks(index, { maxHops: options.budget.maxLinkHops, warnings });
+  // An entry found through links names the file they led to; any other path is resolved now.
+  const resolve = (entry: EvidenceEntry): IndexedEntry<DumpLocator<L>> | undefined => {
+    if (entry.followed !== undefined) return index.lookup(entry.followed.target);
+    const resolved = links.resolve(entry.path);
+    return "item" in resolved ? resolved.item : undefined;
   };
 
   const readItem = async (entry: EvidenceEntry, maxBytes: number): Promise<Buffer> => {
-    const item = resolve(entry.path);
+    const item = resolve(entry);
     if (item === undefined) {
       throw new SpyglassError(
         "NOT_FOUND",
@@ -267,6 +267,7 @@ export function buildDumpSource<L>(
     entries: () => index.entries(),
     get: (path) => index.lookup(path)?.entry,
     glob: (pattern) => index.glob(pattern),
+    globThroughLinks: (pattern) => links.glob(pattern),
     read: (entry, readOptions) =>
       readItem(
         entry,
@@ -274,8 +275,9 @@ export function buildDumpSource<L>(
       ),
     async openDatabase(entry): Promise<OpenedDatabase> {
       const bytes = await readItem(entry, options.budget.maxFileBytes);
-      const target = resolve(entry.path)?.entry.path ?? entry.path;
-      const walItem = resolve(`${target}-wal`);
+      const target = resolve(entry)?.entry.path ?? entry.path;
+      const walResolved = links.resolve(`${target}-wal`);
+      const walItem = "item" in walResolved ? walResolved.item : undefined;
       let wal: Buffer | undefined;
       if (walItem !== undefined && walItem.entry.kind === "file" && walItem.entry.size > 0) {
         try {
