@@ -1,13 +1,12 @@
 import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSampleBackup } from "../generate/sample-device.js";
 import { openEvidence } from "../readers/open-evidence.js";
 import { runCli } from "../testing/cli.js";
 import { corpusPath } from "../testing/corpus.js";
+import { resultsValidator } from "../testing/results-schema.js";
 import { snapshotTree } from "../testing/tree-snapshot.js";
 import type { ScanResults } from "./results.js";
 import { scanSource } from "./scan.js";
@@ -37,15 +36,6 @@ async function readResults(dir: string): Promise<ScanResults> {
   return JSON.parse(await fs.readFile(join(dir, "results.json"), "utf8")) as ScanResults;
 }
 
-async function validator() {
-  const schema = JSON.parse(
-    await fs.readFile(new URL("../../docs/results.schema.json", import.meta.url), "utf8"),
-  ) as object;
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-  return ajv.compile(schema);
-}
-
 describe("spyglass scan", () => {
   it("gives the infected sample the verdict detected (exit 3), explains it, and leaves the evidence untouched", async () => {
     const before = await snapshotTree(infected);
@@ -61,7 +51,7 @@ describe("spyglass scan", () => {
     expect(await snapshotTree(infected)).toEqual(before);
 
     const results = await readResults(out);
-    const validate = await validator();
+    const validate = await resultsValidator();
     expect(validate(results), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     expect(results.verdict).toBe("detected");
     expect(results.tool.name).toBe("spyglass");

@@ -32,6 +32,10 @@ describe("mvt/notification-profile", () => {
       for (const f of findings) {
         expect(f).toMatchObject({ level: "medium", certainty: "heuristic" });
         expect(f.evidence[0]?.field).toBe(field);
+        expect(f.heuristic?.condition).toBe(
+          `${field?.replaceAll("payloadTypes", "PayloadContent")}.PayloadType is com.apple.notificationsettings`,
+        );
+        expect(f.heuristic?.events).toMatchObject([{ event: "profile_installed", path: FILE }]);
       }
     });
 });
