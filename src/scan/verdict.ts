@@ -17,10 +17,15 @@ export const VERDICT_EXIT: Record<Verdict, number> = {
 /** Ordered from most to least alarming, for combining devices. */
 const ORDER: readonly Verdict[] = ["detected", "suspicious", "incomplete", "no_known_traces"];
 
-/** Artifacts without which a verdict on this kind of evidence is incomplete. */
-export const IMPORTANT_ARTIFACTS: Record<EvidenceKind, readonly string[]> = {
-  "ios-backup": ["ios/datausage", "ios/sms"],
-  "fs-dump": ["ios/datausage", "ios/sms"],
+/**
+ * Artifacts without which a verdict on this kind of evidence is incomplete. Each entry lists
+ * alternatives: any one of them found is enough.
+ */
+export const IMPORTANT_ARTIFACTS: Record<EvidenceKind, readonly (readonly string[])[]> = {
+  "ios-backup": [["ios/datausage"], ["ios/sms"]],
+  // A dump holds netusage.sqlite too; it covers per-process network usage as DataUsage.sqlite does
+  // (triangulation/backupagent reads either).
+  "fs-dump": [["ios/datausage", "ios/netusage"], ["ios/sms"]],
   sysdiagnose: [],
 };
 
@@ -38,6 +43,16 @@ export function atLeast(level: FindingLevel, floor: FindingLevel): boolean {
   return FINDING_LEVELS.indexOf(level) <= FINDING_LEVELS.indexOf(floor);
 }
 
+/** Why an artifact gave nothing to check (absent, content missing, unreadable), or undefined when it did. */
+function gapOf(status: ArtifactStatus | undefined): string | undefined {
+  if (status === undefined || status.status === "not_present")
+    return status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true
+      ? "listed in the evidence but its content is missing"
+      : "not present in this evidence";
+  if (status.status === "failed") return `could not be read (${status.warnings[0]?.message ?? "failed"})`;
+  return undefined;
+}
+
 /** Decides the verdict from findings, detection limitations and artifact statuses. */
 export function decideVerdict(input: {
   kind: EvidenceKind;
@@ -47,25 +62,25 @@ export function decideVerdict(input: {
 }): VerdictResult {
   const notChecked: string[] = [];
   let incomplete = false;
-  for (const id of IMPORTANT_ARTIFACTS[input.kind]) {
-    const status = input.statuses.find((s) => s.id === id);
-    if (status === undefined || status.status === "not_present") {
-      incomplete = true;
-      const missingPayload = status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true;
-      notChecked.push(
-        `${id}: ${missingPayload ? "listed in the evidence but its content is missing" : "not present in this evidence"}`,
-      );
-    } else if (status.status === "failed") {
-      incomplete = true;
-      notChecked.push(`${id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
-    }
+  const reported = new Set<string>();
+  for (const group of IMPORTANT_ARTIFACTS[input.kind]) {
+    const gaps = group.map((id) => ({
+      id,
+      gap: gapOf(input.statuses.find((s) => s.id === id)),
+    }));
+    if (gaps.some((g) => g.gap === undefined)) continue;
+    incomplete = true;
+    for (const g of gaps) reported.add(g.id);
+    notChecked.push(
+      gaps.map((g) => `${g.id}: ${g.gap}`).join("; ") + (gaps.length > 1 ? " (any one would do)" : ""),
+    );
   }
   for (const limitation of input.limitations) {
     notChecked.push(`${limitation.rule}: ${limitation.message}`);
     if (limitation.important) incomplete = true;
   }
   for (const status of input.statuses) {
-    if (status.status === "failed" && !IMPORTANT_ARTIFACTS[input.kind].includes(status.id)) {
+    if (status.status === "failed" && !reported.has(status.id)) {
       notChecked.push(`${status.id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
     }
   }
