@@ -13,19 +13,19 @@ import { scanSource } from "./scan.js";
 
 let root = "";
 let infected = "";
-let clean = "";
+let uninfected = "";
 const PASSWORD = "scan-test-password";
 
 beforeAll(async () => {
   root = await fs.mkdtemp(join(tmpdir(), "spyglass-scan-"));
   infected = join(root, "infected");
-  clean = join(root, "clean");
+  uninfected = join(root, "uninfected");
   await writeSampleBackup(infected, {
     profile: "triangulation",
     seed: "scan-test",
     encryption: { password: PASSWORD, dpic: 1000, iter: 100 },
   });
-  await writeSampleBackup(clean, { profile: "clean", seed: "scan-test" });
+  await writeSampleBackup(uninfected, { profile: "clean", seed: "scan-test" });
 }, 120_000);
 
 afterAll(async () => {
@@ -95,15 +95,16 @@ describe("spyglass scan", () => {
     expect(sms.split("\n").filter(Boolean).length).toBeGreaterThan(0);
   }, 120_000);
 
-  it("gives the clean twin no finding above low and the verdict no_known_traces (exit 0)", async () => {
-    const out = join(root, "out-clean");
-    const run = await runCli(["scan", clean, "--output", out, "--iocs", corpusPath("iocs") ?? "iocs"]);
+  it("gives the uninfected twin no finding above low and the verdict no_known_traces (exit 0)", async () => {
+    const out = join(root, "out-uninfected");
+    const run = await runCli(["scan", uninfected, "--output", out, "--iocs", corpusPath("iocs") ?? "iocs"]);
     const results = await readResults(out);
     const serious = results.findings.filter((f) => ["critical", "high", "medium"].includes(f.level));
     expect(serious.map((f) => `${f.rule}: ${f.summary}`)).toEqual([]);
     expect(results.verdict).toBe("no_known_traces");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/does not mean the device is clean/);
+    expect(run.stdout).toMatch(/does not prove that the device is free of spyware/);
+    expect(run.stdout).not.toMatch(/clean/i);
     expect(run.stdout).toMatch(
       /Artifacts: \d+ found, \d+ not present, 0 failed\n\s+found: .*datausage \(\d+\)/s,
     );
@@ -120,7 +121,7 @@ describe("spyglass scan", () => {
   });
 
   it("--json prints results.json; unknown evidence is an error", async () => {
-    const run = await runCli(["scan", clean, "--json"]);
+    const run = await runCli(["scan", uninfected, "--json"]);
     expect((JSON.parse(run.stdout) as ScanResults).devices[0]?.device.name).toBeDefined();
     const notEvidence = join(root, "not-evidence");
     await fs.mkdir(notEvidence, { recursive: true });
@@ -130,12 +131,12 @@ describe("spyglass scan", () => {
     expect(bad.stderr).toMatch(/Not evidence Spyglass can read/);
     const two = await runCli(["scan", root]);
     expect(two.code).toBe(1);
-    expect(two.stderr).toMatch(/holds 2 backups \(clean, infected\)/);
+    expect(two.stderr).toMatch(/holds 2 backups \(infected, uninfected\)/);
   });
 
   it("recheck matches stored records against new indicators, without the evidence or its password", async () => {
-    const out = join(root, "out-clean-recheck");
-    await runCli(["scan", clean, "--output", out]);
+    const out = join(root, "out-uninfected-recheck");
+    await runCli(["scan", uninfected, "--output", out]);
     const results = await readResults(out);
     const visited = (
       await fs.readFile(join(out, "artifacts", "ios", "safari-history.jsonl"), "utf8").catch(() => "")
@@ -145,7 +146,7 @@ describe("spyglass scan", () => {
       .map((l) => (JSON.parse(l) as { data: { url?: string } }).data.url)
       .find((u): u is string => typeof u === "string" && u.startsWith("http"));
     const target = visited === undefined ? undefined : new URL(visited).hostname;
-    expect(target, "the clean sample has Safari visits").toBeDefined();
+    expect(target, "the uninfected sample has Safari visits").toBeDefined();
     await fs.mkdir(join(root, "new"), { recursive: true });
     await fs.writeFile(join(root, "new", "domains.txt"), `${target}\n`);
     const recheck = await runCli(["recheck", out, "--iocs", join(root, "new", "domains.txt")]);
@@ -158,7 +159,7 @@ describe("spyglass scan", () => {
 describe("privacy and re-checking", () => {
   it("withholds message bodies from the artifact files unless --include-content", async () => {
     const plainOut = join(root, "out-private");
-    await runCli(["scan", clean, "--output", plainOut]);
+    await runCli(["scan", uninfected, "--output", plainOut]);
     const withheld = (await fs.readFile(join(plainOut, "artifacts", "ios", "sms.jsonl"), "utf8"))
       .split("\n")
       .filter(Boolean);
@@ -168,7 +169,7 @@ describe("privacy and re-checking", () => {
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.every((t) => t.startsWith("[withheld:"))).toBe(true);
     const fullOut = join(root, "out-content");
-    await runCli(["scan", clean, "--output", fullOut, "--include-content"]);
+    await runCli(["scan", uninfected, "--output", fullOut, "--include-content"]);
     const kept = (await fs.readFile(join(fullOut, "artifacts", "ios", "sms.jsonl"), "utf8"))
       .split("\n")
       .filter(Boolean);

@@ -121,7 +121,7 @@ export function decideVerdict(input: {
   return {
     verdict: "no_known_traces",
     explanation:
-      "Spyglass found no known traces of spyware. This does not mean the device is clean: some spyware leaves no trace in this kind of evidence, traces can be erased, and indicators only cover campaigns that have been documented. Re-check these results when new indicators are published (`spyglass recheck`).",
+      "Spyglass found no known traces of spyware. This does not prove that the device is free of spyware: some spyware leaves no trace in this kind of evidence, traces can be erased, and indicators only cover campaigns that have been documented. Re-check these results when new indicators are published (`spyglass recheck`).",
     notChecked,
   };
 }
