@@ -105,6 +105,11 @@ describe("spyglass scan", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/does not prove that the device is free of spyware/);
     expect(run.stdout).not.toMatch(/clean/i);
+    // The generated plain backup holds Safari history, so the unencrypted-backup note leaves it out.
+    const safari = results.artifacts.find((a) => a.id === "ios/safari-history");
+    expect(safari?.status).toBe("found");
+    const note = results.devices[0]?.notChecked.find((l) => l.startsWith("unencrypted backup"));
+    expect(note ?? "").not.toMatch(/Safari history/);
     expect(run.stdout).toMatch(
       /Artifacts: \d+ found, \d+ not present, 0 failed\n\s+found: .*datausage \(\d+\)/s,
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ArtifactStatus } from "../artifacts/define.js";
 import type { EvidenceKind } from "../readers/types.js";
-import { decideVerdict } from "./verdict.js";
+import { decideVerdict, ENCRYPTED_BACKUP_ONLY, unencryptedBackupNote } from "./verdict.js";
 
 const status = (id: string, state: ArtifactStatus["status"], warning?: string): ArtifactStatus => ({
   id,
@@ -60,5 +60,30 @@ describe("decideVerdict: important sources", () => {
   it("sms.db stays important on both kinds", () => {
     for (const kind of ["ios-backup", "fs-dump"] as const)
       expect(verdictOf(kind, [status("ios/datausage", "found")]).verdict).toBe("incomplete");
+  });
+});
+
+describe("unencryptedBackupNote", () => {
+  it("names only the encrypted-only artifacts that are really absent", () => {
+    expect(
+      unencryptedBackupNote([
+        status("ios/safari-history", "found"),
+        status("ios/safari-browser-state", "not_present"),
+        status("ios/interactionc", "found"),
+      ]),
+    ).toBe(
+      "unencrypted backup: Safari tabs and call history are not in it (iOS leaves them out of unencrypted backups); an encrypted backup gives a fuller check",
+    );
+  });
+
+  it("says nothing when the backup holds them all (e.g. made by another tool)", () => {
+    expect(unencryptedBackupNote(ENCRYPTED_BACKUP_ONLY.map(([id]) => status(id, "found")))).toBeUndefined();
+  });
+
+  it("one absent artifact reads in the singular", () => {
+    const statuses = ENCRYPTED_BACKUP_ONLY.map(([id]) =>
+      status(id, id === "ios/calls" ? "not_present" : "found"),
+    );
+    expect(unencryptedBackupNote(statuses)).toMatch(/: call history is not in it \(iOS leaves it out/);
   });
 });

@@ -126,6 +126,31 @@ export function decideVerdict(input: {
   };
 }
 
+/**
+ * Artifacts iOS keeps out of unencrypted backups (MVT's "B(enc)" modules, reference/mvt.md §2),
+ * named for people.
+ */
+export const ENCRYPTED_BACKUP_ONLY: readonly (readonly [id: string, name: string])[] = [
+  ["ios/safari-history", "Safari history"],
+  ["ios/safari-browser-state", "Safari tabs"],
+  ["ios/calls", "call history"],
+  ["ios/interactionc", "contact interactions (interactionC.db)"],
+];
+
+/**
+ * For an unencrypted backup: which of the encrypted-only artifacts are really absent, or
+ * undefined when none is (a backup made some other way can hold them).
+ */
+export function unencryptedBackupNote(statuses: readonly ArtifactStatus[]): string | undefined {
+  const absent = ENCRYPTED_BACKUP_ONLY.filter(([id]) => {
+    const status = statuses.find((s) => s.id === id);
+    return status === undefined || status.status === "not_present";
+  }).map(([, name]) => name);
+  if (absent.length === 0) return undefined;
+  const list = absent.length === 1 ? absent[0] : `${absent.slice(0, -1).join(", ")} and ${absent.at(-1)}`;
+  return `unencrypted backup: ${list} ${absent.length === 1 ? "is" : "are"} not in it (iOS leaves ${absent.length === 1 ? "it" : "them"} out of unencrypted backups); an encrypted backup gives a fuller check`;
+}
+
 /** The most alarming of several verdicts. */
 export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
   for (const verdict of ORDER) if (verdicts.includes(verdict)) return verdict;
