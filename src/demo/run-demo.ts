@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: generates a sample iPhone backup carrying Operation Triangulation traces
- * (encrypted, as real acquisitions should be) and its clean twin with the same everyday noise,
+ * (encrypted, as real acquisitions should be) and its uninfected twin with the same everyday noise,
  * scans both with `spyglass scan`, and leaves evidence and results in demo-output/.
  */
 import { promises as fs } from "node:fs";
@@ -14,14 +14,14 @@ const PASSWORD = "demo-password";
 async function run(): Promise<number> {
   await fs.rm(OUT, { recursive: true, force: true });
   const infected = join(OUT, "evidence", "infected-backup");
-  const clean = join(OUT, "evidence", "clean-backup");
+  const uninfected = join(OUT, "evidence", "uninfected-backup");
   process.stdout.write(`Generating two sample backups in ${join(OUT, "evidence")} …\n`);
   await writeSampleBackup(infected, {
     profile: "triangulation",
     seed: "spyglass-demo",
     encryption: { password: PASSWORD, dpic: 10_000, iter: 1000 },
   });
-  await writeSampleBackup(clean, { profile: "clean", seed: "spyglass-demo" });
+  await writeSampleBackup(uninfected, { profile: "clean", seed: "spyglass-demo" });
 
   const io = {
     stdout: process.stdout,
@@ -36,10 +36,10 @@ async function run(): Promise<number> {
       infected,
       { SPYGLASS_BACKUP_PASSWORD: PASSWORD },
     ],
-    ["clean twin (plain backup)", clean, {}],
+    ["uninfected twin (plain backup)", uninfected, {}],
   ];
   for (const [label, evidence, env] of scans) {
-    const name = evidence.endsWith("infected-backup") ? "infected" : "clean";
+    const name = evidence === infected ? "infected" : "uninfected";
     process.stdout.write(`\n=== spyglass scan ${label}\n\n`);
     const code = await main(["scan", evidence, "--output", join(OUT, "results", name)], {
       ...io,

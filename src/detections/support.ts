@@ -1,6 +1,6 @@
 /** Helpers shared by detections: evidence references, limitations for missing sources, time arithmetic. */
 import type { ArtifactRecord } from "../artifacts/define.js";
-import type { FindingEvidence, FindingLevel } from "../model/finding.js";
+import type { FindingEvidence, FindingHeuristic, FindingLevel, HeuristicEvent } from "../model/finding.js";
 import type { DetectionContext, Limitation } from "./define.js";
 
 /** Record fields never copied into a finding (message bodies, notes). */
@@ -24,20 +24,59 @@ export function evidenceOf(
   record: ArtifactRecord,
   options: { field?: string; part?: unknown } = {},
 ): FindingEvidence {
-  const data = record.data as Record<string, unknown> | null;
-  // Records of "source" artifacts name their own file: `path` (listings), `database` (WhatsApp).
-  const own = data !== null && typeof data === "object" ? (data.path ?? data.database) : undefined;
-  const evidence: FindingEvidence = {
-    kind: context.evidenceKind,
-    artifact: record.artifact,
-    path: typeof own === "string" && own.startsWith("/") ? own : record.file,
-  };
+  const { path, rowId } = placeOf(record);
+  const evidence: FindingEvidence = { kind: context.evidenceKind, artifact: record.artifact, path };
   if (record.origin !== "") evidence.origin = record.origin;
-  const rowId = data !== null && typeof data === "object" ? data.rowId : undefined;
-  if (typeof rowId === "number") evidence.rowId = rowId;
+  if (rowId !== undefined) evidence.rowId = rowId;
   if (options.field !== undefined) evidence.field = options.field;
   evidence.record = options.part === undefined ? publicPart(record.data) : options.part;
   return evidence;
+}
+
+/** The device path and row id of a record (see evidenceOf). */
+function placeOf(record: ArtifactRecord): { path: string; rowId?: number } {
+  const data = record.data as Record<string, unknown> | null;
+  if (data === null || typeof data !== "object") return { path: record.file };
+  // Records of "source" artifacts name their own file: `path` (listings), `database` (WhatsApp).
+  const own = data.path ?? data.database;
+  const path = typeof own === "string" && own.startsWith("/") ? own : record.file;
+  return typeof data.rowId === "number" ? { path, rowId: data.rowId } : { path };
+}
+
+/** A record as one event of a heuristic: its time (when it has one), what happened, and where it is. */
+export function recordEvent(
+  record: ArtifactRecord,
+  event: { at: string | undefined; event: string; description: string },
+): HeuristicEvent {
+  const { path, rowId } = placeOf(record);
+  const out: HeuristicEvent = {
+    event: event.event,
+    description: event.description,
+    artifact: record.artifact,
+    path,
+  };
+  if (event.at !== undefined) out.at = event.at;
+  if (rowId !== undefined) out.rowId = rowId;
+  return out;
+}
+
+/** The inputs of a rule that looks at one record: the condition it met and the record as its event. */
+export function recordHeuristic(
+  record: ArtifactRecord,
+  options: {
+    name: string;
+    condition: string;
+    event: { at: string | undefined; event: string; description: string };
+    parameters?: Record<string, unknown>;
+  },
+): FindingHeuristic {
+  const heuristic: FindingHeuristic = {
+    name: options.name,
+    condition: options.condition,
+    events: [recordEvent(record, options.event)],
+  };
+  if (options.parameters !== undefined) heuristic.parameters = options.parameters;
+  return heuristic;
 }
 
 /** Milliseconds of an ISO time, or undefined. */

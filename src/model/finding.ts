@@ -31,20 +31,30 @@ export interface FindingIndicator {
   reason: string;
 }
 
-/** One event that a heuristic combined. */
+/** One event that a heuristic combined, or the one record a single-record rule looked at. */
 export interface HeuristicEvent {
-  at: string;
+  /** UTC ISO-8601; absent when the record holds no time (e.g. an app without an install date). */
+  at?: string;
   /** Event class the heuristic counts (e.g. "file", "net", "location", "sms"). */
   class?: string;
+  /** What happened, e.g. "message_received", "NetFirst". */
   event: string;
   description: string;
   artifact: string;
+  /** Device path of the file that holds the record. */
   path: string;
+  /** Row id or index of the record in its file, when it has one (as in the evidence). */
+  rowId?: number;
 }
 
-/** The inputs of a heuristic: the events and the window it looked at. */
+/**
+ * The inputs of a heuristic: the events and the window it looked at, or, for a rule that looks at
+ * one record, that record's event and the condition it met.
+ */
 export interface FindingHeuristic {
   name: string;
+  /** The condition that fired, in words (rules over one record, e.g. "title is exactly \"Meeting\"…"). */
+  condition?: string;
   window?: { start: string; end: string; seconds: number };
   events: HeuristicEvent[];
   /** Other parameters worth showing (thresholds, counts). */

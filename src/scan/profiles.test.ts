@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SampleProfile, writeSampleBackup } from "../generate/sample-device.js";
 import { runCli } from "../testing/cli.js";
 import { corpusPath } from "../testing/corpus.js";
+import { resultsValidator } from "../testing/results-schema.js";
 import type { ScanResults } from "./results.js";
 
 /**
@@ -59,11 +60,15 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
+/** Scans a generated device; its results (every finding included) must match docs/results.schema.json. */
 async function scan(profile: SampleProfile): Promise<{ results: ScanResults; code: number }> {
   const dir = join(root, profile);
   await writeSampleBackup(dir, { profile, seed: "profiles" });
   const run = await runCli(["scan", dir, "--json", ...(iocs === undefined ? [] : ["--iocs", iocs])]);
-  return { results: JSON.parse(run.stdout) as ScanResults, code: run.code };
+  const results = JSON.parse(run.stdout) as ScanResults;
+  const validate = await resultsValidator();
+  expect(validate(results), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+  return { results, code: run.code };
 }
 
 describe("generated devices with planted traces, and their clean twin", () => {

@@ -13,7 +13,7 @@ import type { Warning } from "../model/warning.js";
 import type { DeviceInfo, EvidenceKind, EvidenceSource } from "../readers/types.js";
 import { type FileRead, hashingSource } from "./hashing-source.js";
 import { type DeviceTimeline, findingRows, type RecordList, TimelineRefs } from "./timeline.js";
-import { decideVerdict, type VerdictResult } from "./verdict.js";
+import { decideVerdict, unencryptedBackupNote, type VerdictResult } from "./verdict.js";
 
 /** A hashed file of the evidence itself (backup index and plists, or the archive). */
 export interface InputHash {
@@ -206,9 +206,8 @@ export async function scanSource(
   const verdict = decideVerdict({ kind: source.kind, findings, limitations, statuses });
   const encrypted = (opened as EvidenceSource & { encrypted?: boolean }).encrypted;
   if (source.kind === "ios-backup" && encrypted === false) {
-    verdict.notChecked.push(
-      "unencrypted backup: iOS leaves Safari history, call history, Health and Wi-Fi data out of unencrypted backups; an encrypted backup gives a fuller check",
-    );
+    const note = unencryptedBackupNote(statuses);
+    if (note !== undefined) verdict.notChecked.push(note);
   }
   return {
     id: options.id,

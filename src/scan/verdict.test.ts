@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ArtifactStatus } from "../artifacts/define.js";
 import type { Finding } from "../model/finding.js";
-import { decideVerdict, distinctNames } from "./verdict.js";
+import type { EvidenceKind } from "../readers/types.js";
+import { decideVerdict, distinctNames, ENCRYPTED_BACKUP_ONLY, unencryptedBackupNote } from "./verdict.js";
 
 function exact(collection: string, campaign?: string): Finding {
   return {
@@ -45,5 +47,90 @@ describe("verdict", () => {
       distinctNames(["Operation Triangulation", "OperationTriangulation", "Predator", "Predator 2"]),
     ).toEqual(["Operation Triangulation", "Predator", "Predator 2"]);
     expect(distinctNames([])).toEqual([]);
+  });
+});
+
+const status = (id: string, state: ArtifactStatus["status"], warning?: string): ArtifactStatus => ({
+  id,
+  status: state,
+  records: state === "found" ? 1 : 0,
+  files: [],
+  warnings: warning === undefined ? [] : [{ code: "CORRUPT", message: warning }],
+});
+
+function verdictOf(kind: EvidenceKind, statuses: ArtifactStatus[]) {
+  return decideVerdict({ kind, findings: [], limitations: [], statuses });
+}
+
+describe("decideVerdict: important sources", () => {
+  it("a backup without DataUsage.sqlite is incomplete", () => {
+    const v = verdictOf("ios-backup", [status("ios/sms", "found"), status("ios/netusage", "not_applicable")]);
+    expect(v.verdict).toBe("incomplete");
+    expect(v.notChecked).toEqual(["ios/datausage: not present in this evidence"]);
+  });
+
+  for (const [present, absent] of [
+    ["ios/netusage", "ios/datausage"],
+    ["ios/datausage", "ios/netusage"],
+  ] as const)
+    it(`a file-system dump with ${present} but not ${absent} is complete`, () => {
+      const v = verdictOf("fs-dump", [
+        status("ios/sms", "found"),
+        status(present, "found"),
+        status(absent, "not_present"),
+      ]);
+      expect(v.verdict).toBe("no_known_traces");
+      expect(v.notChecked).toEqual([]);
+    });
+
+  it("a file-system dump with neither is incomplete and names both", () => {
+    const v = verdictOf("fs-dump", [
+      status("ios/sms", "found"),
+      status("ios/datausage", "failed", "file is not a database"),
+    ]);
+    expect(v.verdict).toBe("incomplete");
+    expect(v.notChecked).toEqual([
+      "ios/datausage: could not be read (file is not a database); ios/netusage: not present in this evidence (any one would do)",
+    ]);
+  });
+
+  it("an unreadable alternative is still listed when the other one was read", () => {
+    const v = verdictOf("fs-dump", [
+      status("ios/sms", "found"),
+      status("ios/datausage", "failed", "file is not a database"),
+      status("ios/netusage", "found"),
+    ]);
+    expect(v.verdict).toBe("no_known_traces");
+    expect(v.notChecked).toEqual(["ios/datausage: could not be read (file is not a database)"]);
+  });
+
+  it("sms.db stays important on both kinds", () => {
+    for (const kind of ["ios-backup", "fs-dump"] as const)
+      expect(verdictOf(kind, [status("ios/datausage", "found")]).verdict).toBe("incomplete");
+  });
+});
+
+describe("unencryptedBackupNote", () => {
+  it("names only the encrypted-only artifacts that are really absent", () => {
+    expect(
+      unencryptedBackupNote([
+        status("ios/safari-history", "found"),
+        status("ios/safari-browser-state", "not_present"),
+        status("ios/interactionc", "found"),
+      ]),
+    ).toBe(
+      "unencrypted backup: Safari tabs and call history are not in it (iOS leaves them out of unencrypted backups); an encrypted backup gives a fuller check",
+    );
+  });
+
+  it("says nothing when the backup holds them all (e.g. made by another tool)", () => {
+    expect(unencryptedBackupNote(ENCRYPTED_BACKUP_ONLY.map(([id]) => status(id, "found")))).toBeUndefined();
+  });
+
+  it("one absent artifact reads in the singular", () => {
+    const statuses = ENCRYPTED_BACKUP_ONLY.map(([id]) =>
+      status(id, id === "ios/calls" ? "not_present" : "found"),
+    );
+    expect(unencryptedBackupNote(statuses)).toMatch(/: call history is not in it \(iOS leaves it out/);
   });
 });

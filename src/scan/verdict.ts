@@ -17,10 +17,15 @@ export const VERDICT_EXIT: Record<Verdict, number> = {
 /** Ordered from most to least alarming, for combining devices. */
 const ORDER: readonly Verdict[] = ["detected", "suspicious", "incomplete", "no_known_traces"];
 
-/** Artifacts without which a verdict on this kind of evidence is incomplete. */
-export const IMPORTANT_ARTIFACTS: Record<EvidenceKind, readonly string[]> = {
-  "ios-backup": ["ios/datausage", "ios/sms"],
-  "fs-dump": ["ios/datausage", "ios/sms"],
+/**
+ * Artifacts without which a verdict on this kind of evidence is incomplete. Each entry lists
+ * alternatives: any one of them found is enough.
+ */
+export const IMPORTANT_ARTIFACTS: Record<EvidenceKind, readonly (readonly string[])[]> = {
+  "ios-backup": [["ios/datausage"], ["ios/sms"]],
+  // A dump holds netusage.sqlite too; it covers per-process network usage as DataUsage.sqlite does
+  // (triangulation/backupagent reads either).
+  "fs-dump": [["ios/datausage", "ios/netusage"], ["ios/sms"]],
   sysdiagnose: [],
 };
 
@@ -52,6 +57,16 @@ export function distinctNames(names: readonly string[]): string[] {
   return [...seen.values()];
 }
 
+/** Why an artifact gave nothing to check (absent, content missing, unreadable), or undefined when it did. */
+function gapOf(status: ArtifactStatus | undefined): string | undefined {
+  if (status === undefined || status.status === "not_present")
+    return status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true
+      ? "listed in the evidence but its content is missing"
+      : "not present in this evidence";
+  if (status.status === "failed") return `could not be read (${status.warnings[0]?.message ?? "failed"})`;
+  return undefined;
+}
+
 /** Decides the verdict from findings, detection limitations and artifact statuses. */
 export function decideVerdict(input: {
   kind: EvidenceKind;
@@ -61,25 +76,25 @@ export function decideVerdict(input: {
 }): VerdictResult {
   const notChecked: string[] = [];
   let incomplete = false;
-  for (const id of IMPORTANT_ARTIFACTS[input.kind]) {
-    const status = input.statuses.find((s) => s.id === id);
-    if (status === undefined || status.status === "not_present") {
-      incomplete = true;
-      const missingPayload = status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true;
-      notChecked.push(
-        `${id}: ${missingPayload ? "listed in the evidence but its content is missing" : "not present in this evidence"}`,
-      );
-    } else if (status.status === "failed") {
-      incomplete = true;
-      notChecked.push(`${id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
-    }
+  const reported = new Set<string>();
+  for (const group of IMPORTANT_ARTIFACTS[input.kind]) {
+    const gaps = group.map((id) => ({
+      id,
+      gap: gapOf(input.statuses.find((s) => s.id === id)),
+    }));
+    if (gaps.some((g) => g.gap === undefined)) continue;
+    incomplete = true;
+    for (const g of gaps) reported.add(g.id);
+    notChecked.push(
+      gaps.map((g) => `${g.id}: ${g.gap}`).join("; ") + (gaps.length > 1 ? " (any one would do)" : ""),
+    );
   }
   for (const limitation of input.limitations) {
     notChecked.push(`${limitation.rule}: ${limitation.message}`);
     if (limitation.important) incomplete = true;
   }
   for (const status of input.statuses) {
-    if (status.status === "failed" && !IMPORTANT_ARTIFACTS[input.kind].includes(status.id)) {
+    if (status.status === "failed" && !reported.has(status.id)) {
       notChecked.push(`${status.id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
     }
   }
@@ -116,9 +131,34 @@ export function decideVerdict(input: {
   return {
     verdict: "no_known_traces",
     explanation:
-      "Spyglass found no known traces of spyware. This does not mean the device is clean: some spyware leaves no trace in this kind of evidence, traces can be erased, and indicators only cover campaigns that have been documented. Re-check these results when new indicators are published (`spyglass recheck`).",
+      "Spyglass found no known traces of spyware. This does not prove that the device is free of spyware: some spyware leaves no trace in this kind of evidence, traces can be erased, and indicators only cover campaigns that have been documented. Re-check these results when new indicators are published (`spyglass recheck`).",
     notChecked,
   };
+}
+
+/**
+ * Artifacts iOS keeps out of unencrypted backups (MVT's "B(enc)" modules, reference/mvt.md §2),
+ * named for people.
+ */
+export const ENCRYPTED_BACKUP_ONLY: readonly (readonly [id: string, name: string])[] = [
+  ["ios/safari-history", "Safari history"],
+  ["ios/safari-browser-state", "Safari tabs"],
+  ["ios/calls", "call history"],
+  ["ios/interactionc", "contact interactions (interactionC.db)"],
+];
+
+/**
+ * For an unencrypted backup: which of the encrypted-only artifacts are really absent, or
+ * undefined when none is (a backup made some other way can hold them).
+ */
+export function unencryptedBackupNote(statuses: readonly ArtifactStatus[]): string | undefined {
+  const absent = ENCRYPTED_BACKUP_ONLY.filter(([id]) => {
+    const status = statuses.find((s) => s.id === id);
+    return status === undefined || status.status === "not_present";
+  }).map(([, name]) => name);
+  if (absent.length === 0) return undefined;
+  const list = absent.length === 1 ? absent[0] : `${absent.slice(0, -1).join(", ")} and ${absent.at(-1)}`;
+  return `unencrypted backup: ${list} ${absent.length === 1 ? "is" : "are"} not in it (iOS leaves ${absent.length === 1 ? "it" : "them"} out of unencrypted backups); an encrypted backup gives a fuller check`;
 }
 
 /** The most alarming of several verdicts. */

@@ -23,7 +23,7 @@ async function run(files: Record<string, PlistValue | Buffer>) {
 }
 
 describe("ios/configuration-profiles", () => {
-  it("reads profile stubs with their payload types and install time", async () => {
+  it("reads profile stubs with their payload types (indexed as in PayloadContent) and install time", async () => {
     const { records, warnings } = await run({
       [`${DIR}/profile-0a1b2c.stub`]: {
         PayloadUUID: "F2E1B2A3-0000-4000-8000-000000000001",
@@ -49,7 +49,7 @@ describe("ios/configuration-profiles", () => {
         payloadIdentifier: "com.example.notifications",
         displayName: "Notifications",
         organization: "Example Org",
-        payloadTypes: ["com.apple.notificationsettings", "com.apple.vpn.managed"],
+        payloadTypes: ["com.apple.notificationsettings", "com.apple.vpn.managed", null],
         installedAt: "2021-04-30T08:00:00.000Z",
         installedAtSource: "InstallDate",
         file: `${DIR}/profile-0a1b2c.stub`,

@@ -12,8 +12,12 @@ export interface ConfigurationProfileRecord {
   displayName?: string;
   organization?: string;
   description?: string;
-  /** PayloadContent[].PayloadType, in order (e.g. com.apple.notificationsettings, com.apple.vpn.managed). */
-  payloadTypes: string[];
+  /**
+   * PayloadContent[i].PayloadType at index i (e.g. com.apple.notificationsettings,
+   * com.apple.vpn.managed); null where that payload has no type or is not a dictionary, so indices
+   * stay those of PayloadContent.
+   */
+  payloadTypes: (string | null)[];
   /** InstallDate of the stub when present, else the file's creation time (see installedAtSource). */
   installedAt?: string;
   installedAtSource?: "InstallDate" | "file_birth";
@@ -56,7 +60,7 @@ export const configurationProfilesArtifact = defineArtifact<ConfigurationProfile
       if (Array.isArray(content)) {
         for (const payload of content) {
           const type = isPlistDict(payload) ? cap.text(payload.PayloadType, "payloadTypes") : undefined;
-          if (type !== undefined) record.payloadTypes.push(type);
+          record.payloadTypes.push(type ?? null);
         }
       }
       const installed = fromDate(value.InstallDate);
@@ -83,7 +87,8 @@ export const configurationProfilesArtifact = defineArtifact<ConfigurationProfile
   events(record) {
     if (record.installedAt === undefined) return [];
     const name = record.displayName ?? record.payloadIdentifier ?? record.payloadUuid ?? record.file;
-    const types = record.payloadTypes.length === 0 ? "" : ` (${record.payloadTypes.join(", ")})`;
+    const typed = record.payloadTypes.filter((t) => t !== null);
+    const types = typed.length === 0 ? "" : ` (${typed.join(", ")})`;
     return [
       {
         at: record.installedAt,

@@ -27,6 +27,19 @@ describe("mvt/app-not-from-store", () => {
     it(`sourceApp ${source ?? "absent"}`, () => {
       const { findings } = appNotFromStoreDetection.run(contextOf([app(source)]));
       expect(findings).toHaveLength(count);
-      for (const f of findings) expect(f).toMatchObject({ level: "medium", certainty: "heuristic" });
+      for (const f of findings) {
+        expect(f).toMatchObject({ level: "medium", certainty: "heuristic" });
+        expect(f.heuristic?.condition).toBe(
+          `iTunesMetadata sourceApp "${source}" is none of com.apple.AppStore, com.apple.AppStore.ProductPageExtension, com.apple.dmd, dmd`,
+        );
+        expect(f.heuristic?.events).toEqual([
+          {
+            event: "app_installed",
+            description: `com.example.app installed by ${source}`,
+            artifact: "ios/applications",
+            path: "/Info.plist",
+          },
+        ]);
+      }
     });
 });

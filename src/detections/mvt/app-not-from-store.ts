@@ -2,7 +2,7 @@
 import type { ApplicationRecord } from "../../artifacts/ios/applications.js";
 import type { Finding } from "../../model/finding.js";
 import { defineDetection } from "../define.js";
-import { evidenceOf } from "../support.js";
+import { evidenceOf, recordHeuristic } from "../support.js";
 
 const RULE = "mvt/app-not-from-store";
 export const TRUSTED_SOURCES: readonly string[] = [
@@ -22,17 +22,23 @@ export const appNotFromStoreDetection = defineDetection({
       const source = r.data.sourceApp;
       if (source === undefined || TRUSTED_SOURCES.includes(source)) continue;
       const name = r.data.name ?? (r.data.bundleId === "" ? "an app" : r.data.bundleId);
+      const at = r.data.purchasedAt ?? r.data.installedAt;
       const finding: Finding = {
         rule: RULE,
         level: "medium",
         certainty: "heuristic",
         summary: `${name} was installed by ${source} rather than the App Store or a device manager, so Apple's review did not vouch for it.`,
         evidence: [evidenceOf(context, r, { field: "sourceApp" })],
+        heuristic: recordHeuristic(r, {
+          name: "installer is not the App Store or MDM",
+          condition: `iTunesMetadata sourceApp "${source}" is none of ${TRUSTED_SOURCES.join(", ")}`,
+          event: { at, event: "app_installed", description: `${name} installed by ${source}` },
+          parameters: { sourceApp: source, trustedSources: TRUSTED_SOURCES },
+        }),
         notes: [
           "TestFlight betas, enterprise apps and alternative app marketplaces install this way too; check that the user knows the app.",
         ],
       };
-      const at = r.data.purchasedAt ?? r.data.installedAt;
       if (at !== undefined) finding.time = at;
       findings.push(finding);
     }

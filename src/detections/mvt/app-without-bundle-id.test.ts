@@ -19,5 +19,9 @@ describe("mvt/app-without-bundle-id", () => {
     expect(findings).toHaveLength(2);
     expect(findings[0]).toMatchObject({ level: "medium", certainty: "heuristic" });
     expect(findings[0]!.summary).toContain("Mystery");
+    expect(findings[0]!.heuristic).toMatchObject({
+      condition: "installed app whose bundle identifier (softwareVersionBundleId) is empty",
+      events: [{ event: "app_installed", description: "Mystery installed", path: "/Info.plist" }],
+    });
   });
 });

@@ -2,7 +2,7 @@
 import type { ApplicationRecord } from "../../artifacts/ios/applications.js";
 import type { Finding } from "../../model/finding.js";
 import { defineDetection } from "../define.js";
-import { evidenceOf } from "../support.js";
+import { evidenceOf, recordHeuristic } from "../support.js";
 
 const RULE = "mvt/app-without-bundle-id";
 
@@ -14,15 +14,24 @@ export const appWithoutBundleIdDetection = defineDetection({
     const findings: Finding[] = [];
     for (const r of context.records<ApplicationRecord>("ios/applications")) {
       if (r.data.bundleId.trim() !== "") continue;
+      const at = r.data.purchasedAt ?? r.data.installedAt;
       const finding: Finding = {
         rule: RULE,
         level: "medium",
         certainty: "heuristic",
         summary: `An installed app${r.data.name === undefined ? "" : ` (${r.data.name})`} has no bundle identifier, which App Store apps always have.`,
         evidence: [evidenceOf(context, r, { field: "bundleId" })],
+        heuristic: recordHeuristic(r, {
+          name: "app without a bundle identifier",
+          condition: "installed app whose bundle identifier (softwareVersionBundleId) is empty",
+          event: {
+            at,
+            event: "app_installed",
+            description: `${r.data.name ?? "an app without a name"} installed`,
+          },
+        }),
         notes: ["Damaged or partly copied metadata can also lack the identifier; look at the app's folder."],
       };
-      const at = r.data.purchasedAt ?? r.data.installedAt;
       if (at !== undefined) finding.time = at;
       findings.push(finding);
     }

@@ -31,5 +31,7 @@ describe("mvt/datausage-missing-process", () => {
       expect(findings).toHaveLength(1);
       expect(findings[0]).toMatchObject({ level: "low", certainty: "heuristic" });
       expect(findings[0]!.summary).toMatch(summary);
+      expect(findings[0]!.heuristic?.condition).toMatch(summary);
+      expect(findings[0]!.heuristic?.events).toMatchObject([{ event: "process_first_seen", rowId: 5 }]);
     });
 });

@@ -2,7 +2,7 @@
 import type { ProcessUsageRecord } from "../../artifacts/ios/_shared/system.js";
 import type { Finding } from "../../model/finding.js";
 import { defineDetection } from "../define.js";
-import { evidenceOf } from "../support.js";
+import { evidenceOf, recordHeuristic } from "../support.js";
 
 const RULE = "mvt/datausage-missing-process";
 const ARTIFACTS = ["ios/datausage", "ios/netusage"] as const;
@@ -36,6 +36,20 @@ export const dataUsageGapsDetection = defineDetection({
           evidence: [
             evidenceOf(context, r, { part: { ...r.data, liveUsage: r.data.liveUsage.slice(0, 20) } }),
           ],
+          heuristic: recordHeuristic(r, {
+            name: "missing or unnamed process rows",
+            condition: `in ${database}, ${problems.join(" and ")}`,
+            event: {
+              at: r.data.firstAt,
+              event: "process_first_seen",
+              description: `process row #${r.data.rowId}${r.data.processName === "" ? " (no name)" : ` ${r.data.processName}`}`,
+            },
+            parameters: {
+              missingName: r.data.missingName === true,
+              pkGapBefore: r.data.pkGapBefore ?? 0,
+              pkGapAfter: r.data.pkGapAfter ?? 0,
+            },
+          }),
           notes: [
             "iOS deletes old process rows itself, so gaps are common on healthy phones; they only matter next to other traces.",
           ],

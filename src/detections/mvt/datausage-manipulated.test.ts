@@ -24,6 +24,15 @@ describe("mvt/datausage-manipulated-process", () => {
       time: "2023-03-08T20:28:20.000Z",
     });
     expect(findings[0]!.summary).toMatch(/^2 network usage records belong to process #7/);
+    expect(findings[0]!.heuristic).toMatchObject({
+      condition:
+        "live-usage rows of DataUsage.sqlite point (ZHASPROCESS) to process row #7, which is not in ZPROCESS",
+      parameters: { processRowId: 7, liveRows: 2, listedRows: 2 },
+    });
+    expect(findings[0]!.heuristic?.events.map((e) => [e.at, e.event, e.rowId, e.path])).toEqual([
+      ["2023-03-08T20:28:20.000Z", "live_usage", 1, PATH],
+      ["2023-03-08T20:30:00.000Z", "live_usage", 2, PATH],
+    ]);
   });
 
   it("live usage of an existing row, or with no process at all, is not", async () => {

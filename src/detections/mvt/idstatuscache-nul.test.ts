@@ -24,5 +24,17 @@ describe("mvt/idstatuscache-nul-bytes", () => {
       time: "2021-06-01T00:00:00.000Z",
     });
     expect(findings[0]!.summary).toContain("bad\\u0000\\u0000@example.com");
+    expect(findings[0]!.heuristic).toMatchObject({
+      condition: "the looked-up address (user) contains NUL bytes (U+0000)",
+      events: [
+        {
+          at: "2021-06-01T00:00:00.000Z",
+          event: "idstatus_lookup",
+          artifact: "ios/idstatuscache",
+          path: PATH,
+        },
+      ],
+      parameters: { nulBytes: 2 },
+    });
   });
 });

@@ -2,7 +2,7 @@
 import type { IdStatusCacheRecord } from "../../artifacts/ios/idstatuscache.js";
 import type { Finding } from "../../model/finding.js";
 import { defineDetection } from "../define.js";
-import { evidenceOf } from "../support.js";
+import { evidenceOf, recordHeuristic } from "../support.js";
 
 const RULE = "mvt/idstatuscache-nul-bytes";
 
@@ -21,6 +21,16 @@ export const idStatusCacheNulDetection = defineDetection({
         certainty: "heuristic",
         summary: `The iPhone looked up the malformed address "${shown.slice(0, 120)}" on ${r.data.service}, a pattern seen when Pegasus exploits were delivered over iMessage.`,
         evidence: [evidenceOf(context, r, { field: "user" })],
+        heuristic: recordHeuristic(r, {
+          name: "NUL bytes in a looked-up address",
+          condition: "the looked-up address (user) contains NUL bytes (U+0000)",
+          event: {
+            at: r.data.lookupAt,
+            event: "idstatus_lookup",
+            description: `lookup of "${shown.slice(0, 120)}" on ${r.data.service}`,
+          },
+          parameters: { nulBytes: r.data.user.split("\0").length - 1 },
+        }),
         notes: [
           "NUL bytes inside a looked-up Apple ID are not produced by normal use; the address itself may lead to the sender.",
         ],

@@ -17,6 +17,7 @@ export const lockdownModeDetection = defineDetection({
       // A setting, not an event: the heuristic's input is the stored value itself.
       const heuristic = {
         name: "Lockdown Mode setting",
+        condition: `LDMGlobalEnabled is ${r.data.enabled}`,
         events: [],
         parameters: { LDMGlobalEnabled: r.data.enabled },
       };

@@ -26,6 +26,16 @@ describe("mvt/quadream-calendar", () => {
     it(name, () => {
       const { findings } = quadreamCalendarDetection.run(contextOf([event(summary, description)]));
       expect(findings).toHaveLength(count);
-      for (const f of findings) expect(f).toMatchObject({ level: "high", certainty: "heuristic" });
+      for (const f of findings)
+        expect(f).toMatchObject({
+          level: "high",
+          certainty: "heuristic",
+          heuristic: {
+            condition: 'calendar event whose title is exactly "Meeting" and notes exactly "Notes"',
+            events: [
+              { description: 'calendar event "Meeting" organised by x@example.com', path: CAL, rowId: 1 },
+            ],
+          },
+        });
     });
 });

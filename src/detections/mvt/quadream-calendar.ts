@@ -2,7 +2,7 @@
 import type { CalendarRecord } from "../../artifacts/ios/calendar.js";
 import type { Finding } from "../../model/finding.js";
 import { defineDetection } from "../define.js";
-import { evidenceOf } from "../support.js";
+import { evidenceOf, recordHeuristic } from "../support.js";
 
 const RULE = "mvt/quadream-calendar";
 
@@ -16,6 +16,7 @@ export const quadreamCalendarDetection = defineDetection({
     for (const r of context.records<CalendarRecord>("ios/calendar")) {
       if (r.data.summary !== "Meeting" || r.data.description !== "Notes") continue;
       const organizer = r.data.participants.find((p) => p.role === "organizer");
+      const at = r.data.createdAt ?? r.data.startAt;
       const finding: Finding = {
         rule: RULE,
         level: "high",
@@ -31,10 +32,18 @@ export const quadreamCalendarDetection = defineDetection({
             },
           }),
         ],
+        heuristic: recordHeuristic(r, {
+          name: "QuaDream invitation shape",
+          condition: 'calendar event whose title is exactly "Meeting" and notes exactly "Notes"',
+          event: {
+            at,
+            event: r.data.createdAt === undefined ? "calendar_event_start" : "calendar_event_created",
+            description: `calendar event "Meeting"${organizer?.email === undefined ? "" : ` organised by ${organizer.email}`}`,
+          },
+        }),
         campaign: "QuaDream (ENDOFDAYS)",
         notes: ["A real meeting can have these generic words; the organiser and the event's date decide."],
       };
-      const at = r.data.createdAt ?? r.data.startAt;
       if (at !== undefined) finding.time = at;
       findings.push(finding);
     }

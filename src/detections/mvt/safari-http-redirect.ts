@@ -9,6 +9,7 @@ import { defineDetection } from "../define.js";
 import { evidenceOf, millis } from "../support.js";
 
 const RULE = "mvt/safari-http-redirect";
+/** The redirect must come less than this many seconds after the visit, and not before it. */
 export const REDIRECT_SECONDS = 1;
 
 function siteOf(url: string | undefined): string | undefined {
@@ -35,8 +36,10 @@ export const safariHttpRedirectDetection = defineDetection({
       if (from === undefined || to === undefined || from === to) continue;
       const start = millis(r.data.visitedAt);
       const end = millis(destination.visitedAt);
-      if (start === undefined || end === undefined || Math.abs(end - start) > REDIRECT_SECONDS * 1000)
-        continue;
+      if (start === undefined || end === undefined) continue;
+      // MVT tests `timedelta.seconds == 0`: 0 ≤ gap < 1 s (a negative timedelta has seconds ≈ 86399).
+      const gap = end - start;
+      if (gap < 0 || gap >= REDIRECT_SECONDS * 1000) continue;
       const finding: Finding = {
         rule: RULE,
         level: "medium",
@@ -48,7 +51,7 @@ export const safariHttpRedirectDetection = defineDetection({
           window: {
             start: r.data.visitedAt!,
             end: destination.visitedAt!,
-            seconds: Math.abs(end - start) / 1000,
+            seconds: gap / 1000,
           },
           events: [
             {
@@ -66,7 +69,7 @@ export const safariHttpRedirectDetection = defineDetection({
               path: r.file,
             },
           ],
-          parameters: { maxSeconds: REDIRECT_SECONDS, fromSite: from, toSite: to },
+          parameters: { secondsBelow: REDIRECT_SECONDS, fromSite: from, toSite: to },
         },
         notes: [
           "Many sites redirect http:// to another domain they own (shorteners, login pages); known sites on both ends make this harmless.",

@@ -26,6 +26,17 @@ describe("mvt/threat-notification", () => {
       certainty: "heuristic",
       evidence: [{ rowId: 1, path: SMS }],
     });
+    expect(findings[0]!.heuristic?.condition).toContain("ALERT: Apple detected a targeted mercenary spyware");
+    expect(findings[0]!.heuristic?.events).toEqual([
+      {
+        at: "2023-03-08T20:26:40.000Z",
+        event: "message_received",
+        description: "message from threat-notifications@apple.com (text withheld)",
+        artifact: "ios/sms",
+        path: SMS,
+        rowId: 1,
+      },
+    ]);
     expect(JSON.stringify(findings)).not.toContain("Details follow");
   });
 

@@ -1,8 +1,8 @@
 /** Apple's threat notification over iMessage: Apple tells targets of state-sponsored / mercenary spyware (MVT SMS heuristic). */
-import type { SmsRecord } from "../../artifacts/ios/sms.js";
+import { type SmsRecord, THREAT_NOTIFICATION_PREFIXES } from "../../artifacts/ios/sms.js";
 import type { Finding } from "../../model/finding.js";
 import { defineDetection } from "../define.js";
-import { evidenceOf } from "../support.js";
+import { evidenceOf, recordHeuristic } from "../support.js";
 
 const RULE = "mvt/threat-notification";
 
@@ -31,6 +31,15 @@ export const threatNotificationDetection = defineDetection({
             },
           }),
         ],
+        heuristic: recordHeuristic(r, {
+          name: "Apple threat notification text",
+          condition: `received message whose text starts with ${THREAT_NOTIFICATION_PREFIXES.map((p) => `"${p}"`).join(" or ")}`,
+          event: {
+            at: r.data.receivedAt,
+            event: "message_received",
+            description: `message from ${r.data.handle ?? "an unknown sender"}${r.data.service === undefined ? "" : ` over ${r.data.service}`} (text withheld)`,
+          },
+        }),
         notes: [
           'Apple\'s notifications start with "ALERT: State-sponsored attackers…" or "ALERT: Apple detected a targeted mercenary spyware attack…"; a scam copying that wording would match too, so check the sender.',
         ],

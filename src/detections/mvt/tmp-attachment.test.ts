@@ -25,5 +25,16 @@ describe("mvt/tmp-attachment", () => {
     const { findings } = tmpAttachmentDetection.run(contextOf([row(false), row(true)]));
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ level: "medium", certainty: "heuristic", evidence: [{ rowId: 1 }] });
+    expect(findings[0]!.heuristic?.condition).toMatch(/starts with \/var\/tmp\/.*ends with "-1"/);
+    // No created or message time in this record: the event says where it is, not when.
+    expect(findings[0]!.heuristic?.events).toEqual([
+      {
+        event: "attachment_received",
+        description: "attachment /var/tmp/abc-1",
+        artifact: "ios/sms-attachments",
+        path: SMS,
+        rowId: 1,
+      },
+    ]);
   });
 });

@@ -86,6 +86,22 @@ describe("triangulation/backupagent", () => {
       "ios/osanalytics-addaily",
     ]);
     expect(result.findings[0]?.time).toBe("2022-09-13T10:05:14.000Z");
+    expect(result.findings[0]?.heuristic?.condition).toBe(
+      'DataUsage.sqlite process row whose ZPROCNAME is exactly "BackupAgent"',
+    );
+    expect(result.findings[1]?.heuristic).toEqual({
+      name: "exact process name",
+      condition: 'netUsageBaseline entry whose process name is exactly "BackupAgent"',
+      events: [
+        {
+          at: "2022-09-13T10:05:14.000Z",
+          event: "NetUsage",
+          description: "BackupAgent in the daily network usage baseline",
+          artifact: "ios/osanalytics-addaily",
+          path: ADDAILY,
+        },
+      ],
+    });
     expect(result.limitations).toEqual([]);
   });
 

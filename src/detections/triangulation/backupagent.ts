@@ -6,7 +6,7 @@
 import type { OsAnalyticsAdDailyRecord } from "../../artifacts/ios/osanalytics-addaily.js";
 import type { Finding } from "../../model/finding.js";
 import { type DetectionContext, defineDetection, type Limitation } from "../define.js";
-import { earliest, evidenceOf, missingSource, sourceMissing } from "../support.js";
+import { earliest, evidenceOf, missingSource, recordHeuristic, sourceMissing } from "../support.js";
 import { CAMPAIGN, EXACT_PROCESS, USAGE_ARTIFACTS, usageRows, usageTimes } from "./traces.js";
 
 const RULE = "triangulation/backupagent";
@@ -72,6 +72,7 @@ export const backupAgentDetection = defineDetection({
         evidence: [evidenceOf(context, r, { field: "processName" })],
         heuristic: {
           name: "exact process name",
+          condition: `${database} process row whose ZPROCNAME is exactly "BackupAgent"`,
           events: times.map((t) => ({
             at: t.at,
             event: t.source,
@@ -98,6 +99,15 @@ export const backupAgentDetection = defineDetection({
         summary:
           'The daily analytics report lists network usage by "BackupAgent", a process name used by the Operation Triangulation spyware.',
         evidence: [evidenceOf(context, r, { field: "processName" })],
+        heuristic: recordHeuristic(r, {
+          name: "exact process name",
+          condition: 'netUsageBaseline entry whose process name is exactly "BackupAgent"',
+          event: {
+            at: r.data.at,
+            event: "NetUsage",
+            description: "BackupAgent in the daily network usage baseline",
+          },
+        }),
         campaign: CAMPAIGN,
       };
       if (r.data.at !== undefined) finding.time = r.data.at;
