@@ -27,19 +27,27 @@ export interface Warning {
   count?: number;
 }
 
-/** Collects warnings and folds repeats of the same code and file into counts. */
+/** Collects warnings and folds repeats of the same problem into counts. */
 export class WarningList {
   readonly items: Warning[] = [];
+  /** Counted warnings by code and wording, so that each reason keeps its own count and example. */
+  private readonly counted = new Map<string, Warning>();
 
   add(warning: Warning): void {
     this.items.push(warning);
   }
 
-  /** Adds to a counted warning for `code` (one line for a thousand missing payloads). */
+  /**
+   * Adds to the counted warning for `code` and this reason (one line for a thousand missing
+   * payloads). Repeats fold when the code and the wording agree: the wording is the message as
+   * written for a fixed count, so two reasons under one code never share a count or an example.
+   */
   count(code: WarningCode, message: (count: number) => string, example?: string): void {
-    let item = this.items.find((w) => w.code === code && w.count !== undefined);
+    const key = `${code}\n${message(0)}`;
+    let item = this.counted.get(key);
     if (item === undefined) {
       item = { code, message: "", count: 0 };
+      this.counted.set(key, item);
       this.items.push(item);
     }
     item.count = (item.count ?? 0) + 1;
