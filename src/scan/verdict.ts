@@ -1,5 +1,5 @@
 /** The verdict of one device: detected, suspicious, no known traces, or incomplete — never "clean". */
-import type { ArtifactStatus } from "../artifacts/define.js";
+import { type ArtifactStatus, failureWarning } from "../artifacts/define.js";
 import type { Limitation } from "../detections/define.js";
 import { FINDING_LEVELS, type Finding, type FindingLevel } from "../model/finding.js";
 import type { EvidenceKind } from "../readers/types.js";
@@ -57,7 +57,10 @@ export function decideVerdict(input: {
       );
     } else if (status.status === "failed") {
       incomplete = true;
-      notChecked.push(`${id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
+      notChecked.push(`${id}: could not be read (${failureWarning(status)?.message ?? "failed"})`);
+    } else if (status.status === "partial") {
+      incomplete = true;
+      notChecked.push(partlyRead(status));
     }
   }
   for (const limitation of input.limitations) {
@@ -65,9 +68,10 @@ export function decideVerdict(input: {
     if (limitation.important) incomplete = true;
   }
   for (const status of input.statuses) {
-    if (status.status === "failed" && !IMPORTANT_ARTIFACTS[input.kind].includes(status.id)) {
-      notChecked.push(`${status.id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
-    }
+    if (IMPORTANT_ARTIFACTS[input.kind].includes(status.id)) continue;
+    if (status.status === "failed")
+      notChecked.push(`${status.id}: could not be read (${failureWarning(status)?.message ?? "failed"})`);
+    else if (status.status === "partial") notChecked.push(partlyRead(status));
   }
 
   const detected = input.findings.filter((f) => f.certainty === "exact" && atLeast(f.level, "high"));
@@ -109,6 +113,13 @@ export function decideVerdict(input: {
       "Spyglass found no known traces of spyware. This does not mean the device is clean: some spyware leaves no trace in this kind of evidence, traces can be erased, and indicators only cover campaigns that have been documented. Re-check these results when new indicators are published (`spyglass recheck`).",
     notChecked,
   };
+}
+
+/** What a partly read artifact lost: the warning says where the read stopped; the rest was not checked. */
+function partlyRead(status: ArtifactStatus): string {
+  const reason = failureWarning(status);
+  const file = reason?.file === undefined ? "" : `, ${reason.file}`;
+  return `${status.id}: only partly read (${reason?.message ?? "a file failed"}${file}); the rest was not checked`;
 }
 
 /** The most alarming of several verdicts. */
