@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WarningList } from "./warning.js";
+import { WarningList, warningLine } from "./warning.js";
 
 describe("WarningList.count", () => {
   it("folds repeats of one reason into a count with the first example", () => {
@@ -43,5 +43,15 @@ describe("WarningList.count", () => {
     list.add({ code: "CORRUPT", message: "3 rows skipped", count: 3 });
     list.count("CORRUPT", (n) => `${n} rows skipped`);
     expect(list.items.map((w) => w.count)).toEqual([3, 1]);
+  });
+});
+
+describe("warningLine", () => {
+  it("names the file once", () => {
+    expect(warningLine({ code: "CORRUPT", message: "bad", file: "/a" })).toBe("bad (/a)");
+    expect(warningLine({ code: "CORRUPT", message: "bad (/a at offset 0)", file: "/a" })).toBe(
+      "bad (/a at offset 0)",
+    );
+    expect(warningLine({ code: "CORRUPT", message: "bad" })).toBe("bad");
   });
 });

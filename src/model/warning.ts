@@ -27,6 +27,14 @@ export interface Warning {
   count?: number;
 }
 
+/** A warning on one line: its message, then its file unless the message already names it. */
+export function warningLine(warning: Warning): string {
+  const file = warning.file;
+  return file === undefined || warning.message.includes(file)
+    ? warning.message
+    : `${warning.message} (${file})`;
+}
+
 /** Collects warnings and folds repeats of the same problem into counts. */
 export class WarningList {
   readonly items: Warning[] = [];

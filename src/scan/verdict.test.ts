@@ -38,7 +38,7 @@ describe("decideVerdict and artifact statuses", () => {
     ]);
     expect(result.verdict).toBe("incomplete");
     expect(result.notChecked).toEqual([
-      `ios/sms: only partly read (553 records read, then: database disk image is malformed, ${SMS_DB}); the rest was not checked`,
+      `ios/sms: only partly read (553 records read, then: database disk image is malformed (${SMS_DB})); the rest was not checked`,
     ]);
   });
 
@@ -63,7 +63,7 @@ describe("decideVerdict and artifact statuses", () => {
     ]);
     expect(result.verdict).toBe("no_known_traces");
     expect(result.notChecked).toEqual([
-      "ios/cache-files: only partly read (unknown schema, /a/Cache.db); the rest was not checked",
+      "ios/cache-files: only partly read (unknown schema (/a/Cache.db)); the rest was not checked",
       "ios/whatsapp-messages: could not be read (Not a SQLite database)",
     ]);
   });

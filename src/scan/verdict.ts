@@ -2,6 +2,7 @@
 import { type ArtifactStatus, failureWarning } from "../artifacts/define.js";
 import type { Limitation } from "../detections/define.js";
 import { FINDING_LEVELS, type Finding, type FindingLevel } from "../model/finding.js";
+import { warningLine } from "../model/warning.js";
 import type { EvidenceKind } from "../readers/types.js";
 
 export type Verdict = "detected" | "suspicious" | "no_known_traces" | "incomplete";
@@ -118,8 +119,7 @@ export function decideVerdict(input: {
 /** What a partly read artifact lost: the warning says where the read stopped; the rest was not checked. */
 function partlyRead(status: ArtifactStatus): string {
   const reason = failureWarning(status);
-  const file = reason?.file === undefined ? "" : `, ${reason.file}`;
-  return `${status.id}: only partly read (${reason?.message ?? "a file failed"}${file}); the rest was not checked`;
+  return `${status.id}: only partly read (${reason === undefined ? "a file failed" : warningLine(reason)}); the rest was not checked`;
 }
 
 /** The most alarming of several verdicts. */
