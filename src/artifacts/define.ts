@@ -24,6 +24,15 @@ export interface ParseContext {
   warn(warning: Omit<Warning, "file"> & { file?: string }): void;
 }
 
+/** What a `source` artifact gets: it finds its own files, so it also says which of them it could not read. */
+export interface SourceContext extends Omit<ParseContext, "file"> {
+  /**
+   * A file the artifact located could not be read, from the start or from some point on: the
+   * warning names the file and why. The status becomes `failed` (no records) or `partial`.
+   */
+  unreadable(warning: Omit<Warning, "file"> & { file: string }): void;
+}
+
 /** How an artifact gets its input from the evidence. */
 export type ArtifactInput<R> =
   | {
@@ -42,7 +51,7 @@ export type ArtifactInput<R> =
   | {
       /** For the rare artifact that needs several files or the source's own metadata. */
       kind: "source";
-      collect(source: EvidenceSource, context: Omit<ParseContext, "file">): AsyncIterable<R> | Promise<R[]>;
+      collect(source: EvidenceSource, context: SourceContext): AsyncIterable<R> | Promise<R[]>;
       /**
        * The same records again, by index, straight from the opened source (same order as
        * `collect`): a scan then need not keep hundreds of thousands of them in memory.
@@ -94,11 +103,31 @@ export interface ArtifactRecord<R = unknown> {
   data: R;
 }
 
-/** The outcome of one artifact on one source. */
+/**
+ * The outcome of one artifact on one source: `found` (every file located was read; records may be
+ * 0), `partial` (records were read, then a file failed: the kept records are in the results and a
+ * warning says where it stopped), `failed` (files were located but none gave a record: the warnings
+ * say why), `not_present` (nothing to read), `not_applicable` (not part of this kind of evidence).
+ */
 export interface ArtifactStatus {
   id: string;
-  status: "found" | "not_present" | "failed" | "not_applicable";
+  status: "found" | "partial" | "failed" | "not_present" | "not_applicable";
   records: number;
   files: string[];
   warnings: Warning[];
+}
+
+/**
+ * The warning that says why an artifact failed or stopped part-way: the first warning about a file
+ * it located (unknown schema, corrupt, over budget) that is not a count of bad rows.
+ */
+export function failureWarning(status: ArtifactStatus): Warning | undefined {
+  return (
+    status.warnings.find(
+      (w) =>
+        (w.code === "CORRUPT" || w.code === "BUDGET" || w.code === "UNKNOWN_SCHEMA") &&
+        w.count === undefined &&
+        (w.file === undefined || status.files.includes(w.file)),
+    ) ?? status.warnings[0]
+  );
 }

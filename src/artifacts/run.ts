@@ -71,14 +71,24 @@ export async function runArtifact(
     sink({ artifact: definition.id, file, origin, data }, definition);
   };
   const input = definition.input;
-  let failures = 0;
+  // Files located but not read to the end: they decide between found, partial and failed.
+  const unreadable = new Set<string>();
 
   try {
     if (input.kind === "source") {
-      const result = input.collect(source, { warn: warn(undefined) });
+      const context = {
+        warn: warn(undefined),
+        unreadable: (warning: Omit<Warning, "file"> & { file: string }): void => {
+          unreadable.add(warning.file);
+          status.warnings.push(warning);
+        },
+      };
+      const result = input.collect(source, context);
       const items = Symbol.asyncIterator in result ? result : await result;
       for await (const record of items as AsyncIterable<unknown>) emit(source.input, "", record);
-      if (status.records > 0) status.status = "found";
+      // The engine only learns of the files a source artifact could not read.
+      status.files = [...unreadable].slice(0, 50);
+      if (status.records > 0 || unreadable.size > 0) status.status = settle(status.records, unreadable.size);
       return status;
     }
     const entries = locate(source, definition);
@@ -103,6 +113,7 @@ export async function runArtifact(
       const origin = entry.origin;
       status.files.push(path);
       const context = { file: entry, warn: warn(path) };
+      const before = status.records;
       try {
         if (input.kind === "sqlite") {
           const opened = await source.openDatabase(entry);
@@ -113,7 +124,7 @@ export async function runArtifact(
                 code: "UNKNOWN_SCHEMA",
                 message: `unknown schema: missing ${missing.join(", ")}; this iOS version may not be supported yet`,
               });
-              failures += 1;
+              unreadable.add(path);
               continue;
             }
             for (const record of input.parse(opened.db, context)) emit(path, origin, record);
@@ -130,25 +141,39 @@ export async function runArtifact(
           }
         }
       } catch (error) {
-        failures += 1;
-        context.warn({
-          code: isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT",
-          message: isSpyglassError(error)
-            ? error.toLine()
-            : `could not be parsed: ${(error as Error).message}`,
-        });
+        unreadable.add(path);
+        context.warn(readFailure(error, status.records - before));
       }
     }
   } catch (error) {
-    status.status = "failed";
+    status.status = status.records > 0 ? "partial" : "failed";
     status.warnings.push({
       code: "CORRUPT",
       message: `${definition.id} failed: ${(error as Error).message}`,
     });
     return status;
   }
-  status.status = failures > 0 && failures === status.files.length ? "failed" : "found";
+  status.status = settle(status.records, unreadable.size);
   return status;
+}
+
+/** Found when every located file was read; else partial when records came before the failure, failed when none did. */
+function settle(records: number, unreadable: number): ArtifactStatus["status"] {
+  if (unreadable === 0) return "found";
+  return records > 0 ? "partial" : "failed";
+}
+
+/** The warning for a file whose read threw after `kept` records: it says how far the read got. */
+export function readFailure(error: unknown, kept: number): Omit<Warning, "file"> {
+  const code = isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT";
+  if (kept > 0) {
+    const reason = isSpyglassError(error) ? error.toLine() : (error as Error).message;
+    return { code, message: `${kept} record${kept === 1 ? "" : "s"} read, then: ${reason}` };
+  }
+  return {
+    code,
+    message: isSpyglassError(error) ? error.toLine() : `could not be parsed: ${(error as Error).message}`,
+  };
 }
 
 /** Runs every definition in order. */

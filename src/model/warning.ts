@@ -27,25 +27,35 @@ export interface Warning {
   count?: number;
 }
 
-/** Collects warnings and folds repeats of the same code and file into counts. */
+/** A warning on one line: its message, then its file unless the message already names it. */
+export function warningLine(warning: Warning): string {
+  const file = warning.file;
+  return file === undefined || warning.message.includes(file)
+    ? warning.message
+    : `${warning.message} (${file})`;
+}
+
+/** Collects warnings and folds repeats of the same problem into counts. */
 export class WarningList {
   readonly items: Warning[] = [];
+  /** Counted warnings by code and wording, so that each reason keeps its own count and example. */
+  private readonly counted = new Map<string, Warning>();
 
   add(warning: Warning): void {
     this.items.push(warning);
   }
 
   /**
-   * Adds to a counted warning for `code` and this message (one line for a thousand missing
-   * payloads); different problems under one code stay separate lines.
+   * Adds to the counted warning for `code` and this reason (one line for a thousand missing
+   * payloads). Repeats fold when the code and the wording agree: the wording is the message as
+   * written for a fixed count, so two reasons under one code never share a count or an example.
    */
   count(code: WarningCode, message: (count: number) => string, example?: string): void {
-    // The same message for the same count is the same problem.
-    let item = this.items.find(
-      (w) => w.code === code && w.count !== undefined && w.message === message(w.count),
-    );
+    const key = `${code}\n${message(0)}`;
+    let item = this.counted.get(key);
     if (item === undefined) {
       item = { code, message: "", count: 0 };
+      this.counted.set(key, item);
       this.items.push(item);
     }
     item.count = (item.count ?? 0) + 1;

@@ -1,5 +1,7 @@
 /** The terminal summary: verdict first, then findings grouped by rule, then what was not checked. */
+import { failureWarning } from "../artifacts/define.js";
 import { FINDING_LEVELS } from "../model/finding.js";
+import { type Warning, warningLine } from "../model/warning.js";
 import type { ScanResults, StoredFinding } from "./results.js";
 import type { Verdict } from "./verdict.js";
 
@@ -7,7 +9,7 @@ const TITLE: Record<Verdict, string> = {
   detected: "DETECTED — traces of known spyware",
   suspicious: "SUSPICIOUS — signs worth an expert's look, no exact trace",
   no_known_traces: "NO KNOWN TRACES",
-  incomplete: "INCOMPLETE — no known traces, but important sources were missing",
+  incomplete: "INCOMPLETE — no known traces, but important sources were missing or unreadable",
 };
 
 const COLOR: Record<Verdict, string> = {
@@ -76,31 +78,54 @@ export function renderSummary(
   return `${out.join("\n")}\n`;
 }
 
-/** Per artifact: found (with record counts), not present, or failed with its warning. */
+/**
+ * Per artifact: found (with record counts and any warnings), partial (records, then what stopped
+ * the read), failed with its warning, not present, and not applicable to this evidence.
+ */
 function artifactLines(results: ScanResults, device: string): string[] {
-  const statuses = results.artifacts.filter((a) => a.device === device && a.status !== "not_applicable");
-  const found = statuses.filter((a) => a.status === "found");
-  const failed = statuses.filter((a) => a.status === "failed");
-  const absent = statuses.filter((a) => a.status === "not_present");
-  const lines = [`  Artifacts: ${found.length} found, ${absent.length} not present, ${failed.length} failed`];
-  lines.push(
-    ...wrap(`found: ${found.map((a) => `${a.id.replace(/^ios\//, "")} (${a.records})`).join(", ")}`, 96).map(
-      (l) => `    ${l}`,
-    ),
-  );
-  for (const a of failed)
+  const statuses = results.artifacts.filter((a) => a.device === device);
+  const short = (a: StoredArtifact): string => a.id.replace(/^ios\//, "");
+  const by = (status: StoredArtifact["status"]): StoredArtifact[] =>
+    statuses.filter((a) => a.status === status);
+  const [found, partial, failed, absent, inapplicable] = [
+    by("found"),
+    by("partial"),
+    by("failed"),
+    by("not_present"),
+    by("not_applicable"),
+  ];
+  const lines = [
+    `  Artifacts: ${found.length} found, ${partial.length} partial, ${absent.length} not present, ${failed.length} failed, ${inapplicable.length} not applicable`,
+  ];
+  const list = (
+    label: string,
+    items: readonly StoredArtifact[],
+    name: (a: StoredArtifact) => string,
+  ): void => {
+    if (items.length === 0) return;
+    lines.push(...wrap(`${label}: ${items.map(name).join(", ")}`, 96).map((l) => `    ${l}`));
+  };
+  list("found", found, (a) => `${short(a)} (${a.records})`);
+  for (const a of found.filter((f) => f.warnings.length > 0)) {
+    const more = a.warnings.length - 1;
     lines.push(
-      `    failed: ${a.id} — ${a.warnings[0]?.message ?? "see results.json"}${a.warnings[0]?.file === undefined ? "" : ` (${a.warnings[0].file})`}`,
+      `    warning: ${short(a)} — ${describe(a.warnings[0])}${more > 0 ? ` (and ${more} more warning${more === 1 ? "" : "s"})` : ""}`,
     );
-  if (absent.length > 0)
-    lines.push(
-      ...wrap(`not present: ${absent.map((a) => a.id.replace(/^ios\//, "")).join(", ")}`, 96).map(
-        (l) => `    ${l}`,
-      ),
-    );
+  }
+  for (const a of partial) lines.push(`    partial: ${a.id} — ${describe(failureWarning(a))}`);
+  for (const a of failed) lines.push(`    failed: ${a.id} — ${describe(failureWarning(a))}`);
+  list("not present", absent, short);
+  list("not applicable to this evidence", inapplicable, short);
   lines.push("");
   return lines;
 }
+
+/** A warning on one line, or where to look when there is none. */
+function describe(warning: Warning | undefined): string {
+  return warning === undefined ? "see results.json" : warningLine(warning);
+}
+
+type StoredArtifact = ScanResults["artifacts"][number];
 
 function groupByRule(findings: readonly StoredFinding[]): Map<string, StoredFinding[]> {
   const sorted = [...findings].sort(

@@ -1,7 +1,8 @@
 /** The verdict of one device: detected, suspicious, no known traces, or incomplete — never "clean". */
-import type { ArtifactStatus } from "../artifacts/define.js";
+import { type ArtifactStatus, failureWarning } from "../artifacts/define.js";
 import type { Limitation } from "../detections/define.js";
 import { FINDING_LEVELS, type Finding, type FindingLevel } from "../model/finding.js";
+import { warningLine } from "../model/warning.js";
 import type { EvidenceKind } from "../readers/types.js";
 
 export type Verdict = "detected" | "suspicious" | "no_known_traces" | "incomplete";
@@ -63,7 +64,8 @@ function gapOf(status: ArtifactStatus | undefined): string | undefined {
     return status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true
       ? "listed in the evidence but its content is missing"
       : "not present in this evidence";
-  if (status.status === "failed") return `could not be read (${status.warnings[0]?.message ?? "failed"})`;
+  if (status.status === "failed") return `could not be read (${failureWarning(status)?.message ?? "failed"})`;
+  if (status.status === "partial") return partlyRead(status);
   return undefined;
 }
 
@@ -94,9 +96,8 @@ export function decideVerdict(input: {
     if (limitation.important) incomplete = true;
   }
   for (const status of input.statuses) {
-    if (status.status === "failed" && !reported.has(status.id)) {
-      notChecked.push(`${status.id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
-    }
+    if (reported.has(status.id) || (status.status !== "failed" && status.status !== "partial")) continue;
+    notChecked.push(`${status.id}: ${gapOf(status)}`);
   }
 
   const detected = input.findings.filter((f) => f.certainty === "exact" && atLeast(f.level, "high"));
@@ -159,6 +160,12 @@ export function unencryptedBackupNote(statuses: readonly ArtifactStatus[]): stri
   if (absent.length === 0) return undefined;
   const list = absent.length === 1 ? absent[0] : `${absent.slice(0, -1).join(", ")} and ${absent.at(-1)}`;
   return `unencrypted backup: ${list} ${absent.length === 1 ? "is" : "are"} not in it (iOS leaves ${absent.length === 1 ? "it" : "them"} out of unencrypted backups); an encrypted backup gives a fuller check`;
+}
+
+/** What a partly read artifact lost: the warning says where the read stopped; the rest was not checked. */
+function partlyRead(status: ArtifactStatus): string {
+  const reason = failureWarning(status);
+  return `only partly read (${reason === undefined ? "a file failed" : warningLine(reason)}); the rest was not checked`;
 }
 
 /** The most alarming of several verdicts. */

@@ -14,7 +14,7 @@ async function run(source: EvidenceSource) {
   const status = await runArtifact(source, applicationsArtifact, (r) =>
     records.push(r.data as ApplicationRecord),
   );
-  return { records, warnings: status.warnings.map((w) => `${w.code}: ${w.message}`) };
+  return { records, status, warnings: status.warnings.map((w) => `${w.code}: ${w.message}`) };
 }
 
 const BUNDLES = "/private/var/containers/Bundle/Application";
@@ -49,7 +49,9 @@ describe("ios/applications", () => {
       },
       "Installed Applications": ["com.whatsapp.WhatsApp", "com.example.listed", 5],
     };
-    const { records, warnings } = await run(memorySource({}, { kind: "ios-backup", backupPlists: { info } }));
+    const { records, status, warnings } = await run(
+      memorySource({}, { kind: "ios-backup", backupPlists: { info } }),
+    );
     expect(records).toEqual([
       {
         bundleId: "net.whatsapp.WhatsApp",
@@ -79,6 +81,8 @@ describe("ios/applications", () => {
     ]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^CORRUPT: iTunesMetadata of com\.example\.broken could not be decoded/);
+    // A bad blob inside a readable Info.plist costs one app its metadata: a warning, not an unread file.
+    expect(status.status).toBe("found");
     expect(applicationsArtifact.observables(records[0]!)).toEqual([
       { kind: "app-id", value: "net.whatsapp.WhatsApp", field: "bundleId" },
       { kind: "process", value: "net.whatsapp.WhatsApp", field: "bundleId" },
@@ -125,7 +129,7 @@ describe("ios/applications", () => {
       },
       [`${BUNDLES}/DDDD/empty.txt`]: Buffer.from(""),
     });
-    const { records, warnings } = await run(source);
+    const { records, status, warnings } = await run(source);
     expect(records).toEqual([
       {
         bundleId: "com.toyopagroup.picaboo",
@@ -147,6 +151,12 @@ describe("ios/applications", () => {
         installedAt: "2023-03-08T20:26:40.000Z",
         installType: 1,
       },
+    ]);
+    // Two metadata files could not be used: what they held is lost, so the artifact is partial.
+    expect(status.status).toBe("partial");
+    expect(status.files).toEqual([
+      `${BUNDLES}/CCCC/iTunesMetadata.plist`,
+      `${BUNDLES}/FFFF/BundleMetadata.plist`,
     ]);
     expect(warnings).toEqual([
       expect.stringMatching(/^CORRUPT: iTunesMetadata\.plist could not be decoded/),

@@ -5,8 +5,9 @@ import { parsePlist } from "../../formats/plist.js";
 import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
 import type { Observable } from "../../model/observable.js";
 import { fromCocoaSeconds, fromDate } from "../../model/time.js";
+import type { Warning } from "../../model/warning.js";
 import type { EvidenceEntry, EvidenceSource } from "../../readers/types.js";
-import { defineArtifact, type ParseContext, type TimelineEvent } from "../define.js";
+import { defineArtifact, type ParseContext, type SourceContext, type TimelineEvent } from "../define.js";
 import { asNumber, assignDefined, TextCap } from "./_shared/system.js";
 
 /** Where an app came from, judged by iTunesMetadata's sourceApp. */
@@ -79,13 +80,13 @@ function itunesFields(metadata: PlistDict, cap: TextCap): Fields {
 }
 
 /** installedAt/installType from BundleMetadata.plist (an NSKeyedArchiver MIBundleMetadata, or a plain dict). */
-function bundleFields(raw: PlistDict, where: { file: string; context: Omit<ParseContext, "file"> }): Fields {
+function bundleFields(raw: PlistDict, where: { file: string; context: SourceContext }): Fields {
   let bundle: PlistValue = raw;
   if (isKeyedArchive(raw)) {
     try {
       bundle = unarchive(raw, { file: where.file, budget: { maxObjects: 100_000 } });
     } catch (error) {
-      where.context.warn({
+      where.context.unreadable({
         code: "CORRUPT",
         message: `BundleMetadata.plist: ${(error as Error).message}`,
         file: where.file,
@@ -101,21 +102,24 @@ function bundleFields(raw: PlistDict, where: { file: string; context: Omit<Parse
   };
 }
 
-/** Decodes a plist that must hold a dictionary; problems become warnings naming `what`. */
+/**
+ * Decodes a plist that must hold a dictionary; problems go to `report` naming `what` (a whole
+ * file that cannot be used is unreadable, a blob inside a readable file only a warning).
+ */
 function decodeDict(
   bytes: Uint8Array,
-  where: { what: string; file: string; context: Omit<ParseContext, "file"> },
+  where: { what: string; file: string; report: (warning: Warning & { file: string }) => void },
 ): PlistDict | undefined {
   try {
     const value = parsePlist(bytes, { budget: { maxBytes: MAX_METADATA_BYTES }, file: where.file });
     if (isPlistDict(value)) return value;
-    where.context.warn({
+    where.report({
       code: "CORRUPT",
       message: `${where.what} does not hold a dictionary`,
       file: where.file,
     });
   } catch (error) {
-    where.context.warn({
+    where.report({
       code: isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT",
       message: `${where.what} could not be decoded: ${(error as Error).message}`,
       file: where.file,
@@ -139,7 +143,7 @@ function* fromBackupInfo(info: PlistDict, context: Omit<ParseContext, "file">): 
       const raw = isPlistDict(app) ? app.iTunesMetadata : undefined;
       if (raw instanceof Uint8Array) {
         const what = `iTunesMetadata of ${key.slice(0, 200)}`;
-        const metadata = decodeDict(raw, { what, file: "Info.plist", context });
+        const metadata = decodeDict(raw, { what, file: "Info.plist", report: context.warn });
         if (metadata !== undefined) assignDefined(record, itunesFields(metadata, cap));
       }
       seen.add(key);
@@ -165,7 +169,7 @@ function* fromBackupInfo(info: PlistDict, context: Omit<ParseContext, "file">): 
 /** Dumps: each bundle container's iTunesMetadata.plist (else its app's Info.plist) and BundleMetadata.plist. */
 async function* fromBundles(
   source: EvidenceSource,
-  context: Omit<ParseContext, "file">,
+  context: SourceContext,
 ): AsyncGenerator<ApplicationRecord> {
   const readDict = async (entry: EvidenceEntry | undefined): Promise<PlistDict | undefined> => {
     if (entry?.kind !== "file" || !entry.present) return undefined;
@@ -173,14 +177,18 @@ async function* fromBundles(
     try {
       bytes = await source.read(entry, { maxBytes: MAX_METADATA_BYTES });
     } catch (error) {
-      context.warn({
+      context.unreadable({
         code: "CORRUPT",
         message: `could not be read: ${(error as Error).message}`,
         file: entry.path,
       });
       return undefined;
     }
-    return decodeDict(bytes, { what: entry.path.split("/").at(-1) ?? entry.path, file: entry.path, context });
+    return decodeDict(bytes, {
+      what: entry.path.split("/").at(-1) ?? entry.path,
+      file: entry.path,
+      report: context.unreadable,
+    });
   };
   for (const container of source.glob(`${BUNDLE_ROOT}/*`)) {
     if (container.kind !== "directory") continue;
@@ -227,7 +235,7 @@ async function* fromBundles(
 
 async function* collectApplications(
   source: EvidenceSource,
-  context: Omit<ParseContext, "file">,
+  context: SourceContext,
 ): AsyncGenerator<ApplicationRecord> {
   const info = source.backupPlists?.info;
   if (info !== undefined) yield* fromBackupInfo(info, context);

@@ -134,7 +134,8 @@ describe("ios/webkit-session-resource-log", () => {
     expect(data[1]!.redirectsFrom).toEqual([]);
     expect(data[1]!.lastSeenAt).toBeUndefined();
     expect(webkitSessionResourceLogArtifact.events(data[0]!)).toEqual([]);
-    expect(status.status).toBe("found");
+    // One of the two logs is garbage: the records of the other are kept, but not all was read.
+    expect(status.status).toBe("partial");
     expect(status.warnings.map((w) => [w.code, w.file?.split("/").at(-1)])).toEqual([
       ["CORRUPT", "full_browsing_session_resourceLog.plist"],
       ["CORRUPT", "full_browsing_session_resourceLog.plist"],

@@ -102,7 +102,9 @@ describe("ios/whatsapp-messages", () => {
       [`${GROUP}/BBBB/ChatStorage.sqlite`]: Buffer.from("not a database"),
       [`${GROUP}/CCCC/ChatStorage.sqlite`]: { sql: "CREATE TABLE ZWAMESSAGE (Z_PK INTEGER PRIMARY KEY);" },
     });
-    expect(status.status).toBe("found");
+    // Two of the three databases could not be read: what came from the first is kept, but not all was read.
+    expect(status.status).toBe("partial");
+    expect(status.files).toEqual([`${GROUP}/BBBB/ChatStorage.sqlite`, `${GROUP}/CCCC/ChatStorage.sqlite`]);
     expect(records).toEqual([
       {
         rowId: 9,
@@ -130,6 +132,26 @@ describe("ios/whatsapp-messages", () => {
       ["CORRUPT", `${GROUP}/BBBB/ChatStorage.sqlite`],
       ["UNKNOWN_SCHEMA", `${GROUP}/CCCC/ChatStorage.sqlite`],
     ]);
+  });
+
+  it("fails, naming the files and why, when every database it located is unreadable", async () => {
+    const { status, records } = await run({
+      [`${GROUP}/BBBB/ChatStorage.sqlite`]: Buffer.from("not a database"),
+      [`${GROUP}/CCCC/ChatStorage.sqlite`]: { sql: "CREATE TABLE ZWAMESSAGE (Z_PK INTEGER PRIMARY KEY);" },
+    });
+    expect(records).toEqual([]);
+    expect(status.status).toBe("failed");
+    expect(status.files).toEqual([`${GROUP}/BBBB/ChatStorage.sqlite`, `${GROUP}/CCCC/ChatStorage.sqlite`]);
+    expect(status.warnings.map((w) => w.code)).toEqual(["CORRUPT", "UNKNOWN_SCHEMA"]);
+  });
+
+  it("is not present when no ChatStorage.sqlite is there, and when the one listed has no payload", async () => {
+    expect((await run({})).status.status).toBe("not_present");
+    const { status } = await collectArtifact(whatsappMessagesArtifact, {
+      [`${GROUP}/A/ChatStorage.sqlite`]: [Buffer.alloc(0), { present: false }],
+    });
+    expect(status.status).toBe("not_present");
+    expect(status.warnings.map((w) => w.code)).toEqual(["MISSING_PAYLOAD"]);
   });
 
   it("caps huge text and still finds its links, also past the cap", async () => {

@@ -10,7 +10,8 @@ import { isSpyglassError } from "../../errors.js";
 import { fromCocoaSeconds } from "../../model/time.js";
 import type { EvidenceEntry, EvidenceSource } from "../../readers/types.js";
 import { missingSchema, type SqliteDatabase, tableColumns } from "../../sqlite/open.js";
-import { defineArtifact, type ParseContext, type TimelineEvent } from "../define.js";
+import { defineArtifact, type ParseContext, type SourceContext, type TimelineEvent } from "../define.js";
+import { readFailure } from "../run.js";
 import {
   asFlag,
   asNonEmpty,
@@ -114,7 +115,7 @@ export const whatsappMessagesArtifact = defineArtifact<WhatsAppMessageRecord>({
 
 async function* collectWhatsAppMessages(
   source: EvidenceSource,
-  context: Omit<ParseContext, "file">,
+  context: SourceContext,
 ): AsyncGenerator<WhatsAppMessageRecord> {
   for (const entry of source.glob(CHAT_STORAGE_GLOB)) {
     if (entry.kind !== "file") continue;
@@ -127,11 +128,12 @@ async function* collectWhatsAppMessages(
       continue;
     }
     let db: SqliteDatabase | undefined;
+    let kept = 0;
     try {
       db = (await source.openDatabase(entry)).db;
       const missing = missingSchema(db, REQUIRED);
       if (missing.length > 0) {
-        context.warn({
+        context.unreadable({
           code: "UNKNOWN_SCHEMA",
           message: `unknown schema: missing ${missing.join(", ")}; this WhatsApp version may not be supported yet`,
           file: entry.path,
@@ -139,13 +141,12 @@ async function* collectWhatsAppMessages(
         continue;
       }
       const lids = await loadLidMap(source, entry, db, context);
-      yield* parseWhatsAppMessages(db, { database: entry.path, lids, warn: context.warn });
+      for (const record of parseWhatsAppMessages(db, { database: entry.path, lids, warn: context.warn })) {
+        kept += 1;
+        yield record;
+      }
     } catch (error) {
-      context.warn({
-        code: isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT",
-        message: isSpyglassError(error) ? error.toLine() : `could not be parsed: ${(error as Error).message}`,
-        file: entry.path,
-      });
+      context.unreadable({ ...readFailure(error, kept), file: entry.path });
     } finally {
       db?.close();
     }

@@ -29,7 +29,7 @@ the indicators and runs the detections, then prints one verdict per device:
   detected         exact traces of known spyware                      (exit status 3)
   suspicious       heuristic signs, no exact trace                    (exit status 2)
   no_known_traces  nothing known found; not proof there is no spyware (exit status 0)
-  incomplete       nothing found, but important sources were missing  (exit status 4)
+  incomplete       nothing found, but important sources missing or unreadable (exit status 4)
 An error (wrong password, unreadable evidence) exits with status 1 and gives no verdict.
 
 Nothing is written unless --output is given; decrypted data never touches the disk.

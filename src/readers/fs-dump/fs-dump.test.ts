@@ -214,6 +214,24 @@ describe("tar dumps", () => {
     expect(paths).not.toContain("/private/var/mobile/escape");
     const unsafe = source.warnings.filter((w) => w.code === "UNSAFE_PATH");
     expect(unsafe.reduce((n, w) => n + (w.count ?? 1), 0)).toBe(4);
+    // Each reason keeps its own count and its own first example.
+    expect(unsafe.map((w) => [w.count, w.message, w.file])).toEqual([
+      [
+        2,
+        "2 member(s) with '..' in their path refused (they would escape the dump root)",
+        "../../etc/passwd",
+      ],
+      [
+        1,
+        "1 symlink(s) pointing above the dump root refused",
+        "./private/var/mobile/escape -> ../../../../../../../etc/passwd",
+      ],
+      [
+        1,
+        "1 hard link(s) to a member outside the dump root refused",
+        "./private/var/mobile/hard -> ../../etc/passwd",
+      ],
+    ]);
     // An absolute link is a device path: it resolves inside the dump (which has no /etc/passwd), never on the host.
     const abs = source.get("/private/var/mobile/abs")!;
     expect(abs.linkTarget).toBe("/etc/passwd");
