@@ -123,7 +123,11 @@ export async function runArtifact(
       } catch (error) {
         failures += 1;
         context.warn({
-          code: isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT",
+          code: isSpyglassError(error, "BUDGET")
+            ? "BUDGET"
+            : isSpyglassError(error, "IO")
+              ? "UNREADABLE"
+              : "CORRUPT",
           message: isSpyglassError(error)
             ? error.toLine()
             : `could not be parsed: ${(error as Error).message}`,

@@ -11,6 +11,7 @@ export type WarningCode =
   | "CORRUPT"
   | "BUDGET"
   | "UNSAFE_PATH"
+  | "UNREADABLE"
   | "SKIPPED"
   | "BAD_INDICATOR"
   | "INSECURE_OPTION"
@@ -25,22 +26,34 @@ export interface Warning {
   offset?: number;
   /** How many times this problem occurred when it was folded into one warning. */
   count?: number;
+  /**
+   * The evidence listing itself is incomplete or unreliable (a corrupt backup index): no verdict
+   * can say "no known traces", so the scan verdict becomes incomplete.
+   */
+  important?: boolean;
 }
 
-/** Collects warnings and folds repeats of the same code and file into counts. */
+/** Collects warnings and folds repeats of the same problem into counts. */
 export class WarningList {
   readonly items: Warning[] = [];
+  /** Counted warnings by code and their message for one occurrence (one problem, one line). */
+  private readonly counted = new Map<string, Warning>();
 
   add(warning: Warning): void {
     this.items.push(warning);
   }
 
-  /** Adds to a counted warning for `code` (one line for a thousand missing payloads). */
+  /**
+   * Adds to a counted warning (one line for a thousand missing payloads). Two problems of one code
+   * but different messages stay two lines.
+   */
   count(code: WarningCode, message: (count: number) => string, example?: string): void {
-    let item = this.items.find((w) => w.code === code && w.count !== undefined);
+    const key = `${code}\u0000${message(1)}`;
+    let item = this.counted.get(key);
     if (item === undefined) {
       item = { code, message: "", count: 0 };
       this.items.push(item);
+      this.counted.set(key, item);
     }
     item.count = (item.count ?? 0) + 1;
     item.message = message(item.count);

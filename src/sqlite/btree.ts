@@ -81,9 +81,12 @@ export function imagePages(image: Buffer): PageSource {
  * before it, so each chunk decrypts on its own and plaintext is never held whole.
  */
 export function filePages(path: string, key?: Buffer): PageSource {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  // Never follow a link, never block opening a FIFO or device; then only a regular file is read.
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new BtreeError("not a regular file", 0);
+    const size = stat.size;
     if (key !== undefined && (size % 16 !== 0 || size < 16))
       throw new BtreeError("encrypted size is not a whole number of AES blocks", size);
     const cache = new Map<number, Buffer>();

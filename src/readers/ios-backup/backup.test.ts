@@ -1,8 +1,9 @@
-import { promises as fs } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { promises as fs, promises } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { isSpyglassError } from "../../errors.js";
 import { writeBinaryPlist } from "../../formats/bplist-writer.js";
 import { buildKeyedArchive } from "../../formats/nskeyed-writer.js";
@@ -13,8 +14,20 @@ import { openIosBackup } from "./backup.js";
 
 const made: string[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const dir of made.splice(0)) await fs.rm(dir, { recursive: true, force: true });
 });
+
+const AS_ROOT = process.getuid?.() === 0;
+if (AS_ROOT)
+  console.warn(
+    "backup.test.ts: running as root, so the chmod 000 cases are skipped (permission failures are injected instead)",
+  );
+
+/** An errno error as node:fs throws it. */
+function errno(code: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: operation not permitted, '${path}'`), { code, path });
+}
 
 async function tempDir(): Promise<string> {
   const dir = await fs.mkdtemp(join(tmpdir(), "spyglass-backup-"));
@@ -362,5 +375,162 @@ describe("broken backups: a clear error or warning, no crash, nothing written", 
     const backup = await openIosBackup(dir);
     expect(backup.warnings.map((w) => w.code)).toContain("BAD_METADATA");
     expect(backup.get("/private/var/mobile/Library/SMS/sms.db")?.present).toBe(true);
+  });
+});
+
+describe("hostile backup folders: special files, links and permissions", () => {
+  it("refuses a Manifest.db that is a FIFO, a link (also to /dev/zero) or a folder, naming it", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    const manifest = join(dir, "Manifest.db");
+    const outside = join(await tempDir(), "Manifest.db");
+    await fs.rename(manifest, outside);
+    const cases: Array<[() => Promise<void>, RegExp]> = [
+      [async () => void execFileSync("mkfifo", [manifest]), /FIFO/],
+      [() => fs.symlink(outside, manifest), /symbolic link/],
+      [() => fs.symlink("/dev/zero", manifest), /symbolic link/],
+      [() => fs.mkdir(manifest), /folder/],
+    ];
+    for (const [make, kind] of cases) {
+      await make();
+      const before = await snapshotTree(dir);
+      await expect(openIosBackup(dir)).rejects.toSatisfy(
+        (e: unknown) =>
+          isSpyglassError(e, "NOT_A_BACKUP") &&
+          /^Manifest.db is .*not a regular file/.test((e as Error).message) &&
+          kind.test((e as Error).message) &&
+          (e as { file?: string }).file === manifest,
+      );
+      expect(await snapshotTree(dir)).toEqual(before);
+      await fs.rm(manifest, { recursive: true });
+    }
+  });
+
+  it("an unreadable Manifest.db is an IO error naming it (injected: tests may run as root)", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    const manifest = join(dir, "Manifest.db");
+    const lstat = promises.lstat;
+    vi.spyOn(promises, "lstat").mockImplementation(((path: string, ...rest: unknown[]) =>
+      path === manifest
+        ? Promise.reject(errno("EACCES", path))
+        : (lstat as (...a: unknown[]) => unknown)(path, ...rest)) as typeof lstat);
+    await expect(openIosBackup(dir)).rejects.toSatisfy(
+      (e: unknown) =>
+        isSpyglassError(e, "IO") &&
+        /Manifest.db cannot be read: permission denied/.test((e as Error).message) &&
+        /permissions/.test((e as { hint?: string }).hint ?? "") &&
+        (e as { file?: string }).file === manifest,
+    );
+  });
+
+  it.skipIf(AS_ROOT)("an unreadable Manifest.db (chmod 000) is an IO error naming it", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    await fs.chmod(join(dir, "Manifest.db"), 0);
+    await expect(openIosBackup(dir)).rejects.toSatisfy(
+      (e: unknown) => isSpyglassError(e, "IO") && /permission denied/.test((e as Error).message),
+    );
+  });
+
+  it("an unreadable payload folder is a counted warning naming it; the other payloads are read", async () => {
+    const dir = await tempDir();
+    const written = await writeBackup(dir, spec());
+    const id = written.fileIds["HomeDomain-Library/SMS/sms.db"]!;
+    const folder = join(dir, id.slice(0, 2));
+    const readdir = promises.readdir;
+    vi.spyOn(promises, "readdir").mockImplementation(((path: string, ...rest: unknown[]) =>
+      path === folder
+        ? Promise.reject(errno("EACCES", path))
+        : (readdir as (...a: unknown[]) => unknown)(path, ...rest)) as typeof readdir);
+    const backup = await openIosBackup(dir);
+    expect(backup.get("/private/var/mobile/Library/SMS/sms.db")?.present).toBe(false);
+    expect(backup.counts.missingPayloads).toBe(0);
+    const chat = backup.glob("/private/var/mobile/Containers/Shared/AppGroup/*/ChatStorage.sqlite")[0]!;
+    expect((await backup.read(chat)).toString()).toBe("x".repeat(48));
+    expect(backup.warnings).toEqual([
+      expect.objectContaining({
+        code: "UNREADABLE",
+        count: 1,
+        file: folder,
+        message: expect.stringMatching(/1 payload folders could not be listed \(permission denied/),
+      }),
+      expect.objectContaining({ code: "UNREADABLE", count: 1, file: "HomeDomain::Library/SMS/sms.db" }),
+    ]);
+  });
+
+  it.skipIf(AS_ROOT)("an unreadable payload folder (chmod 000) is a warning, not a failure", async () => {
+    const dir = await tempDir();
+    const written = await writeBackup(dir, spec());
+    const id = written.fileIds["HomeDomain-Library/SMS/sms.db"]!;
+    await fs.chmod(join(dir, id.slice(0, 2)), 0);
+    const backup = await openIosBackup(dir);
+    expect(backup.warnings.map((w) => w.code)).toContain("UNREADABLE");
+    await fs.chmod(join(dir, id.slice(0, 2)), 0o755);
+  });
+
+  it("an unreadable payload file is reported as unreadable (IO), not as corrupt", async () => {
+    const dir = await tempDir();
+    const written = await writeBackup(dir, spec());
+    const id = written.fileIds["HomeDomain-Library/SMS/sms.db"]!;
+    const payload = join(dir, id.slice(0, 2), id);
+    const backup = await openIosBackup(dir);
+    const open = promises.open;
+    vi.spyOn(promises, "open").mockImplementation(((path: string, ...rest: unknown[]) =>
+      path === payload
+        ? Promise.reject(errno("EACCES", path))
+        : (open as (...a: unknown[]) => unknown)(path, ...rest)) as typeof open);
+    await expect(backup.read(backup.get("/private/var/mobile/Library/SMS/sms.db")!)).rejects.toSatisfy(
+      (e: unknown) =>
+        isSpyglassError(e, "IO") &&
+        /Payload of \/private\/var\/mobile\/Library\/SMS\/sms.db cannot be read: permission denied/.test(
+          (e as Error).message,
+        ),
+    );
+  });
+
+  it("a FIFO or folder at a payload path is not a regular file, not a missing payload; a link is counted once", async () => {
+    const dir = await tempDir();
+    const written = await writeBackup(dir, spec());
+    const at = (key: string): string => {
+      const id = written.fileIds[key]!;
+      return join(dir, id.slice(0, 2), id);
+    };
+    const sms = at("HomeDomain-Library/SMS/sms.db");
+    const usage = at("WirelessDomain-Library/Databases/DataUsage.sqlite");
+    const text = at("AppDomain-net.whatsapp.WhatsApp-Documents/a.txt");
+    await fs.rm(sms);
+    execFileSync("mkfifo", [sms]);
+    await fs.rm(usage);
+    await fs.mkdir(usage);
+    await fs.rm(text);
+    await fs.symlink("/etc/passwd", text);
+    const backup = await openIosBackup(dir);
+    expect(backup.counts.missingPayloads).toBe(0);
+    expect(backup.warnings).toEqual([
+      expect.objectContaining({
+        code: "UNSAFE_PATH",
+        count: 1,
+        message: "1 payload folders or files are symbolic links and were not followed",
+      }),
+      expect.objectContaining({
+        code: "SKIPPED",
+        count: 2,
+        message: "2 payloads are not regular files (a folder, FIFO, device or socket); not read",
+      }),
+    ]);
+    await expect(backup.read(backup.get("/private/var/mobile/Library/SMS/sms.db")!)).rejects.toThrow(
+      /Payload is a FIFO \(named pipe\), not a regular file; it was not read/,
+    );
+  });
+
+  it("accepts Manifest.plist or Manifest.db given instead of the backup folder", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    expect((await openIosBackup(join(dir, "Manifest.plist"))).dir).toBe(dir);
+    expect((await openIosBackup(join(dir, "Manifest.db"))).dir).toBe(dir);
+    await expect(openIosBackup(join(dir, "Info.plist"))).rejects.toSatisfy((e: unknown) =>
+      isSpyglassError(e, "NOT_A_BACKUP"),
+    );
   });
 });

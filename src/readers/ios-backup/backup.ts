@@ -4,7 +4,7 @@
  * Facts: ../shared/reference/ios-formats.md sections 1–2, mvt.md section 4, kaspersky.md 1.3.
  */
 import { type Dirent, promises as fs, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isSpyglassError, SpyglassError } from "../../errors.js";
 import { parsePlistDict } from "../../formats/plist.js";
 import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
@@ -15,6 +15,13 @@ import { isSqlite, type OpenedDatabase, openSqliteImage } from "../../sqlite/ope
 import { EntryIndex } from "../fs-dump/entry-index.js";
 import type { DeviceInfo, EvidenceSource } from "../types.js";
 import { decryptPayload, deriveKey, splitWrappedKey, unwrapClassKeys, unwrapKey } from "./crypto.js";
+import {
+  evidenceIoError,
+  fileKind,
+  readRegularFile,
+  readRegularHead,
+  statRegularFile,
+} from "./evidence-file.js";
 import { type Keybag, parseKeybag } from "./keybag.js";
 import { BackupEntry, type ManifestFile, readManifestFiles, readManifestPages } from "./manifest.js";
 
@@ -72,7 +79,12 @@ export interface IosBackup extends EvidenceSource {
   fileKey(protectionClass: number, wrapped: Buffer): Buffer | undefined;
 }
 
-/** Finds the backup folder: the given folder if it holds Manifest.plist, else its only child that does. */
+const BACKUP_INDEX_FILES = new Set(["Manifest.plist", "Manifest.db"]);
+
+/**
+ * Finds the backup folder: the given folder if it holds Manifest.plist, else its only child that
+ * does; the folder of a Manifest.plist or Manifest.db given itself.
+ */
 export async function resolveBackupDir(input: string): Promise<string> {
   let stat: Awaited<ReturnType<typeof fs.stat>>;
   try {
@@ -80,6 +92,8 @@ export async function resolveBackupDir(input: string): Promise<string> {
   } catch {
     throw new SpyglassError("NOT_FOUND", `No such file or folder: ${input}`);
   }
+  // The backup's own Manifest.plist or Manifest.db given instead of its folder: take the folder.
+  if (!stat.isDirectory() && BACKUP_INDEX_FILES.has(basename(input))) return resolveBackupDir(dirname(input));
   if (!stat.isDirectory()) {
     throw new SpyglassError("NOT_A_BACKUP", "Not an iOS backup: expected a folder holding Manifest.plist", {
       file: input,
@@ -122,10 +136,15 @@ export async function openIosBackup(
   const dir = await resolveBackupDir(input);
   const warnings = new WarningList();
 
-  const manifestPlist = await readPlist(dir, "Manifest.plist", budget, true);
-  const info = await readPlist(dir, "Info.plist", budget, false);
-  const status = await readPlist(dir, "Status.plist", budget, false);
-  if (info === undefined)
+  const manifestPlist = await readPlist(dir, "Manifest.plist", budget);
+  if (manifestPlist === undefined) {
+    throw new SpyglassError("NOT_A_BACKUP", "Not an iOS backup: Manifest.plist is missing", {
+      file: join(dir, "Manifest.plist"),
+    });
+  }
+  const info = await readOptionalPlist(dir, "Info.plist", budget, warnings);
+  const status = await readOptionalPlist(dir, "Status.plist", budget, warnings);
+  if (info === undefined && !(await exists(join(dir, "Info.plist"))))
     warnings.add({
       code: "OTHER",
       message: "Info.plist is missing: device details are limited",
@@ -136,6 +155,12 @@ export async function openIosBackup(
     warnings.add({
       code: "UNFINISHED_BACKUP",
       message: `Status.plist says SnapshotState is "${snapshot}", not "finished": the backup may be incomplete`,
+      file: "Status.plist",
+    });
+  } else if (status !== undefined && snapshot !== undefined && typeof snapshot !== "string") {
+    warnings.add({
+      code: "UNFINISHED_BACKUP",
+      message: `Status.plist SnapshotState is ${describeValue(snapshot)}, not a string: whether the backup finished is unknown`,
       file: "Status.plist",
     });
   }
@@ -152,14 +177,16 @@ export async function openIosBackup(
     });
   }
   const manifestPath = join(dir, "Manifest.db");
-  const manifestStat = await fs.stat(manifestPath);
+  // lstat, not stat: a link (even to a file outside the backup), a FIFO, a device or a folder is
+  // refused here with its name; the reads below open with O_NOFOLLOW|O_NONBLOCK against a swap.
+  const manifestStat = await statRegularFile(manifestPath, "Manifest.db");
   if (manifestStat.size > budget.maxManifestBytes) {
     throw new SpyglassError("BUDGET", `Manifest.db of ${manifestStat.size} bytes exceeds the budget`, {
       file: manifestPath,
     });
   }
   const encrypted = manifestPlist.IsEncrypted === true;
-  const alreadyDecrypted = encrypted && isSqlite(await readHead(manifestPath, 16));
+  const alreadyDecrypted = encrypted && isSqlite(await readRegularHead(manifestPath, "Manifest.db", 16));
 
   let keybag: Keybag | undefined;
   let derivedKey: Buffer | undefined;
@@ -236,26 +263,68 @@ export async function openIosBackup(
   const payloadsListed = listPayloads(dir);
   // Its failure is reported where it is awaited, below; never as an unhandled rejection meanwhile.
   payloadsListed.catch(() => undefined);
-  const files = await readManifestListing(manifestPath, {
+  let files = await readManifestListing(manifestPath, {
     key: manifestDbKey,
     maxRows: budget.maxRows,
+    maxBytes: budget.maxManifestBytes,
     warnings,
   });
   const payloads = await payloadsListed;
-  for (const link of payloads.links)
+  const linked = new Set<string>();
+  for (const link of payloads.links) {
+    linked.add(basename(link));
     warnings.count(
       "UNSAFE_PATH",
       (n) => `${n} payload folders or files are symbolic links and were not followed`,
       link,
     );
+  }
+  for (const [name, reason] of payloads.unlisted) {
+    warnings.count(
+      "UNREADABLE",
+      (n) =>
+        `${n} payload folders could not be listed (${reason === "EACCES" || reason === "EPERM" ? "permission denied: check the permissions of the backup folder" : reason}); their files are not read, the others are`,
+      join(dir, name),
+    );
+  }
   const counts: BackupCounts = { files: 0, directories: 0, symlinks: 0, missingPayloads: 0 };
+  // A fileID listed twice is one payload: it is listed (and read) once.
+  const seenIds = new Set<string>();
+  const unique: ManifestFile[] = [];
   for (const file of files) {
     const { entry } = file;
+    const id = entry.backup?.fileId ?? "";
+    if (seenIds.has(id)) {
+      warnings.count(
+        "BAD_FILE_ID",
+        (n) =>
+          `${n} Manifest.db rows repeat a fileID already listed; each payload is listed once (the first row)`,
+        entry.origin,
+      );
+      continue;
+    }
+    seenIds.add(id);
+    unique.push(file);
     if (entry.kind === "file") {
       counts.files += 1;
-      const id = entry.backup?.fileId ?? "";
       entry.present = payloads.files.has(id);
-      if (!entry.present) {
+      if (entry.present) continue;
+      const kind = payloads.notRegular.get(id);
+      const folder = id.slice(0, 2);
+      if (linked.has(id) || linked.has(folder)) continue;
+      if (kind !== undefined) {
+        warnings.count(
+          "SKIPPED",
+          (n) => `${n} payloads are not regular files (a folder, FIFO, device or socket); not read`,
+          `${entry.origin} (${join(dir, folder, id)} is ${kind})`,
+        );
+      } else if (payloads.unlisted.has(folder)) {
+        warnings.count(
+          "UNREADABLE",
+          (n) => `${n} files listed in Manifest.db are in payload folders that could not be listed; not read`,
+          entry.origin,
+        );
+      } else {
         counts.missingPayloads += 1;
         warnings.count(
           "MISSING_PAYLOAD",
@@ -266,6 +335,7 @@ export async function openIosBackup(
     } else if (entry.kind === "directory") counts.directories += 1;
     else counts.symlinks += 1;
   }
+  if (unique.length < files.length) files = unique;
   // The path index (a tree of path components, so a glob visits only what it can match), built
   // when first needed: `backup info` never needs it. Two rows for one device path (domains that
   // share a folder): the first wins, unless only a later one has its payload.
@@ -305,18 +375,30 @@ export async function openIosBackup(
   async function readPayload(file: ManifestFile, readOptions: { maxBytes?: number } = {}): Promise<Buffer> {
     const { entry } = file;
     if (entry.kind !== "file") throw new SpyglassError("USAGE", `${entry.path} is not a file`);
-    if (!entry.present) {
-      throw new SpyglassError("NOT_FOUND", `The backup lists ${entry.path} but its payload is absent`, {
-        file: entry.origin,
-      });
-    }
     const path = payloadPath(file);
-    const stat = await fs.lstat(path);
+    if (!entry.present) {
+      const kind = payloads.notRegular.get(entry.backup?.fileId ?? "");
+      throw kind === undefined
+        ? new SpyglassError("NOT_FOUND", `The backup lists ${entry.path} but its payload is absent`, {
+            file: entry.origin,
+          })
+        : new SpyglassError("CORRUPT", `Payload is ${kind}, not a regular file; it was not read`, {
+            file: `${entry.path} (${path})`,
+          });
+    }
+    let stat: Awaited<ReturnType<typeof fs.lstat>>;
+    try {
+      stat = await fs.lstat(path);
+    } catch (error) {
+      throw evidenceIoError(error, path, `Payload of ${entry.path}`);
+    }
     if (!stat.isFile()) {
       throw new SpyglassError(
         "CORRUPT",
-        "Payload is not a regular file (a link or device); it was not followed",
-        { file: path },
+        `Payload is ${fileKind(stat)}, not a regular file; it was not read`,
+        {
+          file: `${entry.path} (${path})`,
+        },
       );
     }
     const limit = readOptions.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -327,7 +409,8 @@ export async function openIosBackup(
         { file: `${entry.path} (${path})` },
       );
     }
-    const raw = await fs.readFile(path);
+    // Opened without following a link or blocking on a FIFO swapped in since the lstat.
+    const raw = await readRegularFile(path, { name: `Payload of ${entry.path}`, maxBytes: limit });
     if (classKeys === undefined) return raw;
     if (raw.length === 0 && file.declaredSize === 0) return raw;
     const split = file.encryptionKey === undefined ? undefined : splitWrappedKey(file.encryptionKey);
@@ -388,7 +471,10 @@ export async function openIosBackup(
     counts,
     files,
     async readManifestDb() {
-      const raw = await fs.readFile(manifestPath);
+      const raw = await readRegularFile(manifestPath, {
+        name: "Manifest.db",
+        maxBytes: budget.maxManifestBytes,
+      });
       return manifestDbKey === undefined ? raw : decryptPayload(manifestDbKey, raw).plaintext;
     },
     device: deviceInfo(info, manifestPlist),
@@ -440,13 +526,14 @@ export async function openIosBackup(
  */
 export async function readManifestListing(
   path: string,
-  options: { key?: Buffer | undefined; maxRows?: number; warnings?: WarningList } = {},
+  options: { key?: Buffer | undefined; maxRows?: number; maxBytes?: number; warnings?: WarningList } = {},
 ): Promise<ManifestFile[]> {
   const maxRows = options.maxRows ?? DEFAULT_BUDGET.maxRows;
+  const maxBytes = options.maxBytes ?? DEFAULT_BUDGET.maxManifestBytes;
   const warnings = options.warnings ?? new WarningList();
   const fast = readManifestFast(path, { key: options.key, maxRows, warnings });
   if (Array.isArray(fast)) return fast;
-  const files = await readManifestWithSqlite(path, { key: options.key, maxRows, warnings });
+  const files = await readManifestWithSqlite(path, { key: options.key, maxRows, maxBytes, warnings });
   // SQLite read what the page reader refused: say so, since a well-formed index never gets here.
   if (fast instanceof BtreeError) {
     warnings.add({
@@ -487,10 +574,10 @@ function readManifestFast(
 /** Reads the Files rows through SQLite from an in-memory image (decrypted whole when encrypted). */
 async function readManifestWithSqlite(
   path: string,
-  options: { key: Buffer | undefined; maxRows: number; warnings: WarningList },
+  options: { key: Buffer | undefined; maxRows: number; maxBytes: number; warnings: WarningList },
 ): Promise<ManifestFile[]> {
   const { key, maxRows, warnings } = options;
-  const raw = await fs.readFile(path);
+  const raw = await readRegularFile(path, { name: "Manifest.db", maxBytes: options.maxBytes });
   let image: Buffer = raw;
   if (key !== undefined) {
     try {
@@ -547,89 +634,103 @@ async function readManifestWithSqlite(
   }
 }
 
-async function readHead(path: string, length: number): Promise<Buffer> {
-  const handle = await fs.open(path, "r");
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
+/** True when something is at `path` (lstat: a dangling link is there too, and is refused later). */
 async function exists(path: string): Promise<boolean> {
   try {
-    await fs.access(path);
+    await fs.lstat(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // Only "not there" is absence; anything else (permissions) is reported by the read that follows.
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== "ENOENT" && code !== "ENOTDIR";
   }
 }
 
-async function readPlist(dir: string, name: string, budget: BackupBudget, required: true): Promise<PlistDict>;
-async function readPlist(
-  dir: string,
-  name: string,
-  budget: BackupBudget,
-  required: false,
-): Promise<PlistDict | undefined>;
-async function readPlist(
-  dir: string,
-  name: string,
-  budget: BackupBudget,
-  required: boolean,
-): Promise<PlistDict | undefined> {
+/** A plist of the backup folder, or undefined when there is none; throws SpyglassError on anything else. */
+async function readPlist(dir: string, name: string, budget: BackupBudget): Promise<PlistDict | undefined> {
   const path = join(dir, name);
-  let bytes: Buffer;
-  try {
-    const stat = await fs.lstat(path);
-    if (!stat.isFile())
-      throw new SpyglassError("NOT_A_BACKUP", `${name} is not a regular file`, { file: path });
-    if (stat.size > budget.maxPlistBytes)
-      throw new SpyglassError("BUDGET", `${name} of ${stat.size} bytes exceeds the budget`, { file: path });
-    bytes = await fs.readFile(path);
-  } catch (error) {
-    if (error instanceof SpyglassError) throw error;
-    if (!required) return undefined;
-    throw new SpyglassError("NOT_A_BACKUP", `Not an iOS backup: ${name} is missing`, { file: path });
-  }
+  if (!(await exists(path))) return undefined;
+  const bytes = await readRegularFile(path, { name, maxBytes: budget.maxPlistBytes });
   return parsePlistDict(bytes, { file: path, budget: { maxBytes: budget.maxPlistBytes } });
 }
 
-/** Which fileIDs have a regular payload file; links and other odd entries are refused with a warning. */
 /**
- * The payload files of a backup (`xx/<fileID>` names) and the links met instead of folders or
- * files. The top folder is listed at once and the 256 payload folders all together, so the
- * listing runs on the thread pool while the caller reads Manifest.db.
+ * Info.plist and Status.plist only add device details and the snapshot state: one that cannot be
+ * read or parsed becomes a warning and the backup is read without it.
  */
-async function listPayloads(dir: string): Promise<{ files: Set<string>; links: string[] }> {
-  const files = new Set<string>();
-  const links: string[] = [];
+async function readOptionalPlist(
+  dir: string,
+  name: string,
+  budget: BackupBudget,
+  warnings: WarningList,
+): Promise<PlistDict | undefined> {
+  try {
+    return await readPlist(dir, name, budget);
+  } catch (error) {
+    if (!(error instanceof SpyglassError)) throw error;
+    warnings.add({
+      code: error.code === "IO" ? "UNREADABLE" : error.code === "BUDGET" ? "BUDGET" : "CORRUPT",
+      message: `${name} was skipped (${error.message}); the backup is read without it, so device details may be limited`,
+      file: join(dir, name),
+      ...(error.offset === undefined ? {} : { offset: error.offset }),
+    });
+    return undefined;
+  }
+}
+
+/** What the payload folders hold: regular payload files, and what was met instead and not read. */
+interface PayloadListing {
+  files: Set<string>;
+  /** Links met instead of payload folders or files (never followed). */
+  links: string[];
+  /** fileID → what its payload path is instead of a regular file (a folder, a FIFO, …). */
+  notRegular: Map<string, string>;
+  /** Payload folders (`xx`) that could not be listed, with the reason. */
+  unlisted: Map<string, string>;
+}
+
+/**
+ * The payload files of a backup (`xx/<fileID>` names) and what else was met. The top folder is
+ * listed at once and the 256 payload folders all together, so the listing runs on the thread pool
+ * while the caller reads Manifest.db. A folder that cannot be listed is reported, not fatal.
+ */
+async function listPayloads(dir: string): Promise<PayloadListing> {
+  const listing: PayloadListing = { files: new Set(), links: [], notRegular: new Map(), unlisted: new Map() };
   let top: Dirent[];
   try {
     top = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return { files, links };
+    return listing;
   }
   const folders: string[] = [];
   for (const sub of top) {
     if (!/^[0-9a-f]{2}$/.test(sub.name)) continue;
     if (sub.isDirectory()) folders.push(sub.name);
-    else if (sub.isSymbolicLink()) links.push(join(dir, sub.name));
+    else if (sub.isSymbolicLink()) listing.links.push(join(dir, sub.name));
   }
   const listed = await Promise.all(
     folders.map((name) =>
-      fs.readdir(join(dir, name), { withFileTypes: true }).then((children) => ({ name, children })),
+      fs.readdir(join(dir, name), { withFileTypes: true }).then(
+        (children) => ({ name, children }),
+        (error: unknown) => {
+          listing.unlisted.set(name, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+          return { name, children: [] as Dirent[] };
+        },
+      ),
     ),
   );
   for (const { name, children } of listed) {
     for (const child of children) {
-      if (child.isFile() && child.name.startsWith(name)) files.add(child.name);
-      else if (child.isSymbolicLink()) links.push(join(dir, name, child.name));
+      if (!child.name.startsWith(name)) continue;
+      if (child.isFile()) listing.files.add(child.name);
+      else if (child.isSymbolicLink()) listing.links.push(join(dir, name, child.name));
+      else if (child.isDirectory()) listing.notRegular.set(child.name, "a folder");
+      else if (child.isFIFO()) listing.notRegular.set(child.name, "a FIFO (named pipe)");
+      else if (child.isSocket()) listing.notRegular.set(child.name, "a socket");
+      else listing.notRegular.set(child.name, "a device");
     }
   }
-  return { files, links };
+  return listing;
 }
 
 function deviceInfo(info: PlistDict | undefined, manifest: PlistDict): DeviceInfo {
@@ -652,4 +753,15 @@ function deviceInfo(info: PlistDict | undefined, manifest: PlistDict): DeviceInf
   set("phoneNumber", pick(info?.["Phone Number"]));
   set("backupDate", fromDate(info?.["Last Backup Date"]) ?? fromDate(manifest.Date));
   return out;
+}
+
+/** A plist value's type and a short form of it, for messages about a field of the wrong type. */
+function describeValue(value: PlistValue): string {
+  if (value instanceof Uint8Array) return `data of ${value.length} bytes`;
+  if (value === null) return "null";
+  if (value instanceof Date) return "a date";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return isPlistDict(value) ? "a dictionary" : "an object";
+  const text = JSON.stringify(typeof value === "bigint" ? value.toString() : value);
+  return `the ${typeof value === "bigint" ? "number" : typeof value} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
 }
