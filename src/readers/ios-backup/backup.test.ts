@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { isSpyglassError } from "../../errors.js";
+import { isSpyglassError, type SpyglassError } from "../../errors.js";
 import { writeBinaryPlist } from "../../formats/bplist-writer.js";
 import { buildKeyedArchive } from "../../formats/nskeyed-writer.js";
 import { parsePlistDict } from "../../formats/plist.js";
@@ -532,5 +532,167 @@ describe("hostile backup folders: special files, links and permissions", () => {
     await expect(openIosBackup(join(dir, "Info.plist"))).rejects.toSatisfy((e: unknown) =>
       isSpyglassError(e, "NOT_A_BACKUP"),
     );
+  });
+});
+
+describe("backup plists: optional ones may be broken, fields of the wrong type are named", () => {
+  const encryption = { password: "pw", dpic: 1000, iter: 100 };
+
+  async function editManifestPlist(
+    dir: string,
+    edit: (manifest: Record<string, unknown>) => void,
+  ): Promise<void> {
+    const manifest = parsePlistDict(await fs.readFile(join(dir, "Manifest.plist")));
+    edit(manifest);
+    await fs.writeFile(join(dir, "Manifest.plist"), writeBinaryPlist(manifest as never));
+  }
+
+  it("a garbage Info.plist or Status.plist, or a folder in its place, is a warning; the backup is read", async () => {
+    for (const [name, make] of [
+      ["Info.plist", (path: string) => fs.writeFile(path, "garbage, not a plist")],
+      ["Status.plist", (path: string) => fs.writeFile(path, "<?xml version='1.0'?><plist><dict><key>")],
+      ["Info.plist", (path: string) => fs.mkdir(path)],
+    ] as const) {
+      const dir = await tempDir();
+      await writeBackup(dir, spec());
+      await fs.rm(join(dir, name));
+      await make(join(dir, name));
+      const backup = await openIosBackup(dir);
+      expect(backup.counts.files).toBe(5);
+      expect(backup.warnings).toEqual([
+        expect.objectContaining({
+          code: "CORRUPT",
+          file: join(dir, name),
+          message: expect.stringMatching(
+            new RegExp(`^${name} was skipped \\(.+\\); the backup is read without it`),
+          ),
+        }),
+      ]);
+    }
+  });
+
+  it("warns when SnapshotState is not a string", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    const status = parsePlistDict(await fs.readFile(join(dir, "Status.plist")));
+    status.SnapshotState = 7;
+    await fs.writeFile(join(dir, "Status.plist"), writeBinaryPlist(status));
+    expect((await openIosBackup(dir)).warnings).toEqual([
+      expect.objectContaining({
+        code: "UNFINISHED_BACKUP",
+        message: expect.stringMatching(/SnapshotState is the number 7, not a string/),
+      }),
+    ]);
+  });
+
+  it("names ManifestKey, IsEncrypted and BackupKeyBag of the wrong type", async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ["ManifestKey", "c2VjcmV0", /^Manifest.plist ManifestKey is the string "c2VjcmV0", not data/],
+      ["IsEncrypted", "yes", /^Manifest.plist IsEncrypted is the string "yes", not a boolean/],
+      ["BackupKeyBag", 12, /^Manifest.plist BackupKeyBag is the number 12, not data/],
+    ];
+    for (const [key, value, message] of cases) {
+      const dir = await tempDir();
+      await writeBackup(dir, spec({ encryption }));
+      await editManifestPlist(dir, (manifest) => {
+        manifest[key] = value;
+      });
+      const derived: number[] = [];
+      await expect(
+        openIosBackup(dir, { password: () => "pw", onDeriveStart: (n) => derived.push(n) }),
+      ).rejects.toSatisfy(
+        (e: unknown) =>
+          isSpyglassError(e, "CORRUPT") &&
+          message.test((e as Error).message) &&
+          (e as { file?: string }).file === join(dir, "Manifest.plist"),
+      );
+      // Refused before the slow key derivation.
+      expect(derived).toEqual([]);
+    }
+    const plain = await tempDir();
+    await writeBackup(plain, spec());
+    await editManifestPlist(plain, (manifest) => {
+      manifest.IsEncrypted = "yes";
+    });
+    const backup = await openIosBackup(plain);
+    expect(backup.encrypted).toBe(false);
+    expect(backup.warnings).toEqual([
+      expect.objectContaining({
+        code: "BAD_METADATA",
+        message: expect.stringMatching(/IsEncrypted is the string "yes"/),
+      }),
+    ]);
+  });
+
+  it("a Files table without the file column: a plain backup is listed without metadata; a missing key column is named", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    const path = join(dir, "Manifest.db");
+    const edit = async (sql: string): Promise<void> => {
+      const bytes = await fs.readFile(path);
+      bytes[18] = 1;
+      bytes[19] = 1;
+      const db = new Database(bytes);
+      db.exec(sql);
+      const image = db.serialize();
+      db.close();
+      await fs.writeFile(path, image);
+    };
+    await edit("ALTER TABLE Files DROP COLUMN file");
+    const backup = await openIosBackup(dir);
+    expect(backup.get("/private/var/mobile/Library/SMS/sms.db")?.present).toBe(true);
+    expect((await backup.read(backup.get("/private/var/mobile/Library/SMS/sms.db")!)).equals(SMS_SQL)).toBe(
+      true,
+    );
+    expect(backup.warnings).toContainEqual(
+      expect.objectContaining({ code: "BAD_METADATA", message: expect.stringMatching(/no "file" column/) }),
+    );
+    await edit("DROP INDEX IF EXISTS FilesFlagsIdx; ALTER TABLE Files DROP COLUMN flags");
+    await expect(openIosBackup(dir)).rejects.toSatisfy(
+      (e: unknown) =>
+        isSpyglassError(e, "CORRUPT") &&
+        /Files table has no "flags", "file" columns/.test((e as Error).message) &&
+        !/truncated/.test((e as SpyglassError).hint ?? ""),
+    );
+  });
+
+  it("a fileID listed twice: one warning, the payload listed once", async () => {
+    const dir = await tempDir();
+    const written = await writeBackup(dir, spec());
+    const id = written.fileIds["HomeDomain-Library/SMS/sms.db"]!;
+    const path = join(dir, "Manifest.db");
+    const bytes = await fs.readFile(path);
+    bytes[18] = 1;
+    bytes[19] = 1;
+    const db = new Database(bytes);
+    // Any unique index on fileID goes first, so that a hostile index can hold the row twice.
+    for (const { name } of db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Files' AND sql IS NOT NULL",
+      )
+      .all() as Array<{ name: string }>)
+      db.exec(`DROP INDEX "${name}"`);
+    const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'Files'").get() as { sql: string })
+      .sql;
+    const rows = db.prepare("SELECT * FROM Files").raw().all() as unknown[][];
+    db.exec("DROP TABLE Files");
+    db.exec(sql.replace(/PRIMARY KEY/gi, ""));
+    const columns = rows[0]!.map(() => "?").join(", ");
+    const insert = db.prepare(`INSERT INTO Files VALUES (${columns})`);
+    for (const row of rows) insert.run(...row);
+    insert.run(...rows.find((row) => row[0] === id)!);
+    const image = db.serialize();
+    db.close();
+    await fs.writeFile(path, image);
+    const backup = await openIosBackup(dir);
+    expect(backup.files.filter((f) => f.entry.backup?.fileId === id)).toHaveLength(1);
+    expect(backup.counts.files).toBe(5);
+    expect(backup.warnings).toEqual([
+      expect.objectContaining({
+        code: "BAD_FILE_ID",
+        count: 1,
+        message: expect.stringMatching(/repeat a fileID/),
+      }),
+    ]);
   });
 });

@@ -11,7 +11,13 @@ import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plis
 import { fromDate } from "../../model/time.js";
 import { WarningList } from "../../model/warning.js";
 import { BtreeError, filePages, type PageSource } from "../../sqlite/btree.js";
-import { isSqlite, type OpenedDatabase, openSqliteImage } from "../../sqlite/open.js";
+import {
+  isSqlite,
+  type OpenedDatabase,
+  openSqliteImage,
+  type SqliteDatabase,
+  tableColumns,
+} from "../../sqlite/open.js";
 import { EntryIndex } from "../fs-dump/entry-index.js";
 import type { DeviceInfo, EvidenceSource } from "../types.js";
 import { decryptPayload, deriveKey, splitWrappedKey, unwrapClassKeys, unwrapKey } from "./crypto.js";
@@ -22,7 +28,7 @@ import {
   readRegularHead,
   statRegularFile,
 } from "./evidence-file.js";
-import { type Keybag, parseKeybag } from "./keybag.js";
+import { type Keybag, parseKeybag, unusualDerivation } from "./keybag.js";
 import { BackupEntry, type ManifestFile, readManifestFiles, readManifestPages } from "./manifest.js";
 
 /** How to get the key of an encrypted backup: a derived key, or a password (asked for only when needed). */
@@ -31,8 +37,11 @@ export interface BackupKeyOptions {
   derivedKey?: Buffer;
   /** Called when the backup is encrypted and no derived key was given. */
   password?: () => Promise<string | undefined> | string | undefined;
-  /** Called around the slow key derivation (for a spinner). */
-  onDeriveStart?: (iterations: number) => void;
+  /**
+   * Called around the slow key derivation (for a spinner), with the first round's count and, when
+   * the keybag asks for far more rounds than real backups, a warning to show before it starts.
+   */
+  onDeriveStart?: (iterations: number, unusual: string | undefined) => void;
   onDeriveEnd?: () => void;
 }
 
@@ -185,8 +194,28 @@ export async function openIosBackup(
       file: manifestPath,
     });
   }
-  const encrypted = manifestPlist.IsEncrypted === true;
-  const alreadyDecrypted = encrypted && isSqlite(await readRegularHead(manifestPath, "Manifest.db", 16));
+  const plainIndex = isSqlite(await readRegularHead(manifestPath, "Manifest.db", 16));
+  const isEncrypted = manifestPlist.IsEncrypted;
+  if (isEncrypted !== undefined && typeof isEncrypted !== "boolean") {
+    // A plain index says what the backup is; an encrypted one cannot be read on a guess.
+    if (!plainIndex) {
+      throw new SpyglassError(
+        "CORRUPT",
+        `Manifest.plist IsEncrypted is ${describeValue(isEncrypted)}, not a boolean, and Manifest.db is not plain SQLite`,
+        {
+          file: join(dir, "Manifest.plist"),
+          hint: "The backup's Manifest.plist may be damaged; make a new backup",
+        },
+      );
+    }
+    warnings.add({
+      code: "BAD_METADATA",
+      message: `Manifest.plist IsEncrypted is ${describeValue(isEncrypted)}, not a boolean; Manifest.db is plain SQLite, so the backup is read as not encrypted`,
+      file: "Manifest.plist",
+    });
+  }
+  const encrypted = isEncrypted === true;
+  const alreadyDecrypted = encrypted && plainIndex;
 
   let keybag: Keybag | undefined;
   let derivedKey: Buffer | undefined;
@@ -194,12 +223,20 @@ export async function openIosBackup(
   let manifestDbKey: Buffer | undefined;
 
   if (encrypted && !alreadyDecrypted) {
-    const bag = manifestPlist.BackupKeyBag;
-    if (!(bag instanceof Uint8Array)) {
-      throw new SpyglassError("CORRUPT", "Encrypted backup without a BackupKeyBag", {
-        file: join(dir, "Manifest.plist"),
-      });
-    }
+    const plistPath = join(dir, "Manifest.plist");
+    const bag = dataField(
+      manifestPlist,
+      "BackupKeyBag",
+      plistPath,
+      "Encrypted backup without a BackupKeyBag",
+    );
+    // Checked before the slow derivation: an encrypted index needs a ManifestKey of data.
+    const manifestKey = dataField(
+      manifestPlist,
+      "ManifestKey",
+      plistPath,
+      "Manifest.db is encrypted (no SQLite header) but Manifest.plist has no ManifestKey",
+    );
     keybag = parseKeybag(bag, join(dir, "Manifest.plist"));
     if (options.derivedKey !== undefined) {
       if (options.derivedKey.length !== 32)
@@ -212,7 +249,9 @@ export async function openIosBackup(
           hint: "Set SPYGLASS_BACKUP_PASSWORD, pass --password-file FILE or --key-file FILE, or run in a terminal to be asked",
         });
       }
-      options.onDeriveStart?.(keybag.dpic ?? keybag.iterations);
+      const unusual = unusualDerivation(keybag);
+      if (unusual !== undefined) warnings.add({ code: "OTHER", message: unusual, file: "Manifest.plist" });
+      options.onDeriveStart?.(keybag.dpic ?? keybag.iterations, unusual);
       try {
         derivedKey = await deriveKey(password, keybag);
       } finally {
@@ -242,19 +281,16 @@ export async function openIosBackup(
         file: "Manifest.plist",
       });
     }
-    const manifestKey = manifestPlist.ManifestKey;
-    if (manifestKey instanceof Uint8Array) {
-      const split = splitWrappedKey(manifestKey);
-      const classKey = split === undefined ? undefined : classKeys.get(split.protectionClass);
-      const key =
-        split === undefined || classKey === undefined ? undefined : unwrapKey(classKey, split.wrapped);
-      if (key === undefined) {
-        throw new SpyglassError("CORRUPT", "ManifestKey does not unwrap with the backup's class keys", {
-          file: join(dir, "Manifest.plist"),
-        });
-      }
-      manifestDbKey = key;
+    const split = splitWrappedKey(manifestKey);
+    const classKey = split === undefined ? undefined : classKeys.get(split.protectionClass);
+    const key =
+      split === undefined || classKey === undefined ? undefined : unwrapKey(classKey, split.wrapped);
+    if (key === undefined) {
+      throw new SpyglassError("CORRUPT", "ManifestKey does not unwrap with the backup's class keys", {
+        file: join(dir, "Manifest.plist"),
+      });
     }
+    manifestDbKey = key;
   }
 
   // The Files rows straight from the pages (read, or decrypted, a chunk at a time); SQLite reads
@@ -615,13 +651,18 @@ async function readManifestWithSqlite(
     throw error;
   }
   try {
+    const withoutMetadata = checkFilesTable(opened.db, {
+      file: path,
+      encrypted: key !== undefined,
+      warnings,
+    });
     const count = (opened.db.prepare("SELECT count(*) AS n FROM Files").get() as { n: number }).n;
     if (count > maxRows) {
       throw new SpyglassError("BUDGET", `Manifest.db lists ${count} files, more than the ${maxRows} budget`, {
         file: path,
       });
     }
-    return readManifestFiles(opened.db, warnings);
+    return readManifestFiles(opened.db, warnings, { withoutMetadata });
   } catch (error) {
     if (error instanceof SpyglassError) throw error;
     throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${(error as Error).message}`, {
@@ -632,6 +673,52 @@ async function readManifestWithSqlite(
   } finally {
     opened.db.close();
   }
+}
+
+/**
+ * Checks that Files has the columns of a backup index, naming what is missing. Without `file`
+ * (the MBFile metadata) a plain backup is still listed, with a warning, since the payloads are
+ * found by fileID; an encrypted one is not, since its file keys are in MBFile. True when `file`
+ * is missing.
+ */
+function checkFilesTable(
+  db: SqliteDatabase,
+  options: { file: string; encrypted: boolean; warnings: WarningList },
+): boolean {
+  const { file, encrypted, warnings } = options;
+  const columns = tableColumns(db).get("files");
+  if (columns === undefined) {
+    throw new SpyglassError("CORRUPT", "Manifest.db has no Files table", {
+      file,
+      hint: "This is not the index of an iOS 10 or later backup, or it is damaged; make a new backup",
+    });
+  }
+  const missing = ["fileID", "domain", "relativePath", "flags", "file"].filter(
+    (name) => !columns.has(name.toLowerCase()),
+  );
+  if (missing.length === 0) return false;
+  const names = missing.map((name) => `"${name}"`).join(", ");
+  if (missing.some((name) => name !== "file") || encrypted) {
+    throw new SpyglassError(
+      "CORRUPT",
+      `Manifest.db's Files table has no ${names} column${missing.length === 1 ? "" : "s"}${
+        missing.length === 1 && encrypted
+          ? " (the MBFile metadata that holds each file's key in an encrypted backup)"
+          : ""
+      }`,
+      {
+        file,
+        hint: "This is not the index of a backup this reader knows, or it was altered; make a new backup",
+      },
+    );
+  }
+  warnings.add({
+    code: "BAD_METADATA",
+    message:
+      'Manifest.db\'s Files table has no "file" column (MBFile metadata): files are listed without sizes, times and modes',
+    file,
+  });
+  return true;
 }
 
 /** True when something is at `path` (lstat: a dangling link is there too, and is refused later). */
@@ -753,6 +840,17 @@ function deviceInfo(info: PlistDict | undefined, manifest: PlistDict): DeviceInf
   set("phoneNumber", pick(info?.["Phone Number"]));
   set("backupDate", fromDate(info?.["Last Backup Date"]) ?? fromDate(manifest.Date));
   return out;
+}
+
+/** A data field of Manifest.plist; a CORRUPT error naming the field when it is absent or of another type. */
+function dataField(plist: PlistDict, key: string, file: string, absent: string): Uint8Array {
+  const value = plist[key];
+  if (value instanceof Uint8Array) return value;
+  throw new SpyglassError(
+    "CORRUPT",
+    value === undefined ? absent : `Manifest.plist ${key} is ${describeValue(value)}, not data`,
+    { file, hint: "The backup's Manifest.plist may be damaged; make a new backup" },
+  );
 }
 
 /** A plist value's type and a short form of it, for messages about a field of the wrong type. */
