@@ -120,7 +120,13 @@ export function recheckStored(
     );
     out.push({
       device: device.id,
-      verdict: decideVerdict({ kind: device.kind, findings, limitations, statuses }),
+      verdict: decideVerdict({
+        kind: device.kind,
+        findings,
+        limitations,
+        statuses,
+        warnings: stored.results.warnings.filter((w) => w.device === device.id),
+      }),
       findings,
       newFindings: findings.filter((f) => !before.has(findingKey(f))),
     });

@@ -200,7 +200,13 @@ export async function scanSource(
           ...(options.device === undefined ? {} : { device: options.device }),
         }
       : undefined;
-  const verdict = decideVerdict({ kind: source.kind, findings, limitations, statuses });
+  const verdict = decideVerdict({
+    kind: source.kind,
+    findings,
+    limitations,
+    statuses,
+    warnings: source.warnings,
+  });
   const encrypted = (opened as EvidenceSource & { encrypted?: boolean }).encrypted;
   if (source.kind === "ios-backup" && encrypted === false) {
     verdict.notChecked.push(

@@ -2,6 +2,7 @@
 import type { ArtifactStatus } from "../artifacts/define.js";
 import type { Limitation } from "../detections/define.js";
 import { FINDING_LEVELS, type Finding, type FindingLevel } from "../model/finding.js";
+import type { Warning } from "../model/warning.js";
 import type { EvidenceKind } from "../readers/types.js";
 
 export type Verdict = "detected" | "suspicious" | "no_known_traces" | "incomplete";
@@ -44,6 +45,8 @@ export function decideVerdict(input: {
   findings: readonly Finding[];
   limitations: readonly Limitation[];
   statuses: readonly ArtifactStatus[];
+  /** Warnings of the evidence itself; an important one (a corrupt index) makes the verdict incomplete. */
+  warnings?: readonly Warning[];
 }): VerdictResult {
   const notChecked: string[] = [];
   let incomplete = false;
@@ -59,6 +62,11 @@ export function decideVerdict(input: {
       incomplete = true;
       notChecked.push(`${id}: could not be read (${status.warnings[0]?.message ?? "failed"})`);
     }
+  }
+  for (const warning of input.warnings ?? []) {
+    if (warning.important !== true) continue;
+    incomplete = true;
+    notChecked.push(`evidence: ${warning.message}${warning.file === undefined ? "" : ` (${warning.file})`}`);
   }
   for (const limitation of input.limitations) {
     notChecked.push(`${limitation.rule}: ${limitation.message}`);

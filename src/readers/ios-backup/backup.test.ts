@@ -175,6 +175,8 @@ describe("plain backups written by our generator", () => {
         message: "Manifest.db was read through SQLite; the page reader stopped: text encoding is not UTF-8",
       }),
     ]);
+    // A feature the page reader does not read is not corruption: no important warning.
+    expect(backup.warnings.some((w) => w.important === true)).toBe(false);
   });
 
   it("accepts the parent folder of exactly one backup and lists what it found otherwise", async () => {
@@ -694,5 +696,54 @@ describe("backup plists: optional ones may be broken, fields of the wrong type a
         message: expect.stringMatching(/repeat a fileID/),
       }),
     ]);
+  });
+});
+
+describe("a structurally corrupt Manifest.db is not read through SQLite silently", () => {
+  /** A plain backup whose Files table spans interior pages, with `patch` applied to the root page. */
+  async function corruptIndex(
+    patch: (image: Buffer, root: number, pageSize: number) => void,
+  ): Promise<string> {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    const path = join(dir, "Manifest.db");
+    const bytes = await fs.readFile(path);
+    bytes[18] = 1;
+    bytes[19] = 1;
+    const db = new Database(bytes);
+    const insert = db.prepare(
+      "INSERT INTO Files (fileID, domain, relativePath, flags) VALUES (?, 'HomeDomain', ?, 2)",
+    );
+    for (let i = 0; i < 2000; i++) insert.run(i.toString(16).padStart(40, "0"), `junk/${i}`);
+    const image = db.serialize();
+    const root = (
+      db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'Files'").get() as { rootpage: number }
+    ).rootpage;
+    db.close();
+    const pageSize = image.readUInt16BE(16);
+    patch(image, root, pageSize);
+    await fs.writeFile(path, image);
+    return dir;
+  }
+
+  it("a loop (the Files root's right child is page 1): the listing is kept, with an important CORRUPT warning", async () => {
+    const dir = await corruptIndex((image, root, pageSize) => {
+      const base = (root - 1) * pageSize + (root === 1 ? 100 : 0);
+      expect(image[base]).toBe(0x05); // an interior table page
+      image.writeUInt32BE(1, base + 8);
+    });
+    const backup = await openIosBackup(dir);
+    const corrupt = backup.warnings.find((w) => w.code === "CORRUPT");
+    expect(corrupt).toMatchObject({
+      important: true,
+      file: join(dir, "Manifest.db"),
+      message: expect.stringMatching(
+        /^Manifest.db is corrupt \(the page reader stopped: page 1 is reached twice \(a loop\); SQLite's check: .*2nd reference to page 1.*this check of the backup is incomplete/,
+      ),
+    });
+    expect(corrupt?.offset).toBe(0);
+    expect(backup.warnings.some((w) => w.code === "OTHER" && /read through SQLite/.test(w.message))).toBe(
+      false,
+    );
   });
 });

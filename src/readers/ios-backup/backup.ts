@@ -569,15 +569,35 @@ export async function readManifestListing(
   const warnings = options.warnings ?? new WarningList();
   const fast = readManifestFast(path, { key: options.key, maxRows, warnings });
   if (Array.isArray(fast)) return fast;
-  const files = await readManifestWithSqlite(path, { key: options.key, maxRows, maxBytes, warnings });
-  // SQLite read what the page reader refused: say so, since a well-formed index never gets here.
+  // After a structural error (a loop, a page or cell out of range…) SQLite is not trusted blindly:
+  // it reads a corrupt tree without complaint (rows of another table taken as Files rows, rows
+  // lost), so its own check runs first. The listing is kept (partial results are worth having),
+  // but marked important: the scan verdict cannot be "no known traces" on it.
+  const check = fast instanceof BtreeError && fast.kind === "corrupt";
+  const { files, problems } = await readManifestWithSqlite(path, {
+    key: options.key,
+    maxRows,
+    maxBytes,
+    warnings,
+    check,
+  });
   if (fast instanceof BtreeError) {
-    warnings.add({
-      code: "OTHER",
-      message: `Manifest.db was read through SQLite; the page reader stopped: ${fast.message}`,
-      file: path,
-      ...(fast.offset === undefined ? {} : { offset: fast.offset }),
-    });
+    const where = { file: path, ...(fast.offset === undefined ? {} : { offset: fast.offset }) };
+    if (problems.length > 0) {
+      warnings.add({
+        code: "CORRUPT",
+        important: true,
+        message: `Manifest.db is corrupt (the page reader stopped: ${fast.message}; SQLite's check: ${problems.join("; ")}): the file listing read through SQLite may miss files or hold wrong rows, so this check of the backup is incomplete. Copy the backup again or make a new one`,
+        ...where,
+      });
+    } else {
+      // SQLite read what the page reader refused: say so, since a well-formed index never gets here.
+      warnings.add({
+        code: "OTHER",
+        message: `Manifest.db was read through SQLite; the page reader stopped: ${fast.message}`,
+        ...where,
+      });
+    }
   }
   return files;
 }
@@ -610,8 +630,14 @@ function readManifestFast(
 /** Reads the Files rows through SQLite from an in-memory image (decrypted whole when encrypted). */
 async function readManifestWithSqlite(
   path: string,
-  options: { key: Buffer | undefined; maxRows: number; maxBytes: number; warnings: WarningList },
-): Promise<ManifestFile[]> {
+  options: {
+    key: Buffer | undefined;
+    maxRows: number;
+    maxBytes: number;
+    warnings: WarningList;
+    check: boolean;
+  },
+): Promise<{ files: ManifestFile[]; problems: string[] }> {
   const { key, maxRows, warnings } = options;
   const raw = await readRegularFile(path, { name: "Manifest.db", maxBytes: options.maxBytes });
   let image: Buffer = raw;
@@ -651,6 +677,8 @@ async function readManifestWithSqlite(
     throw error;
   }
   try {
+    // quick_check: the b-tree structure (pages used twice, order, cell bounds), not index contents.
+    const problems = options.check ? integrityProblems(opened.db) : [];
     const withoutMetadata = checkFilesTable(opened.db, {
       file: path,
       encrypted: key !== undefined,
@@ -662,7 +690,7 @@ async function readManifestWithSqlite(
         file: path,
       });
     }
-    return readManifestFiles(opened.db, warnings, { withoutMetadata });
+    return { files: readManifestFiles(opened.db, warnings, { withoutMetadata }), problems };
   } catch (error) {
     if (error instanceof SpyglassError) throw error;
     throw new SpyglassError("CORRUPT", `Manifest.db is unreadable: ${(error as Error).message}`, {
@@ -673,6 +701,20 @@ async function readManifestWithSqlite(
   } finally {
     opened.db.close();
   }
+}
+
+/** What SQLite's quick_check finds wrong (its first lines), or nothing. */
+function integrityProblems(db: SqliteDatabase): string[] {
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = db.pragma("quick_check(5)") as Array<Record<string, unknown>>;
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  const lines = rows
+    .flatMap((row) => String(Object.values(row)[0] ?? "").split("\n"))
+    .filter((line) => line !== "ok" && line !== "" && !line.startsWith("*** in database"));
+  return lines.slice(0, 3);
 }
 
 /**
