@@ -9,6 +9,7 @@ import { writeBinaryPlist } from "../../formats/bplist-writer.js";
 import { buildKeyedArchive } from "../../formats/nskeyed-writer.js";
 import { parsePlistDict } from "../../formats/plist.js";
 import { type BackupSpec, backupFileId, writeBackup } from "../../generate/backup-writer.js";
+import { openSqliteImage } from "../../sqlite/open.js";
 import { snapshotTree } from "../../testing/tree-snapshot.js";
 import { openIosBackup } from "./backup.js";
 
@@ -745,5 +746,66 @@ describe("a structurally corrupt Manifest.db is not read through SQLite silently
     expect(backup.warnings.some((w) => w.code === "OTHER" && /read through SQLite/.test(w.message))).toBe(
       false,
     );
+  });
+});
+
+describe("a Manifest.db-wal beside Manifest.db", () => {
+  /** Commits `sql` to a copy of the backup's index in WAL mode and leaves its -wal beside the original. */
+  async function leaveWal(dir: string, sql: string): Promise<void> {
+    const work = await tempDir();
+    const copy = join(work, "Manifest.db");
+    await fs.copyFile(join(dir, "Manifest.db"), copy);
+    const db = new Database(copy);
+    db.pragma("journal_mode = WAL");
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec(sql);
+    // Copied before close, which would checkpoint the log into the database and remove it.
+    await fs.copyFile(`${copy}-wal`, join(dir, "Manifest.db-wal"));
+    db.close();
+  }
+
+  it("is applied in memory to a plain backup (rows added and removed in it count), with a warning; nothing is written", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec());
+    await leaveWal(
+      dir,
+      `INSERT INTO Files (fileID, domain, relativePath, flags) VALUES ('${backupFileId("HomeDomain", "Library/FROM_WAL")}', 'HomeDomain', 'Library/FROM_WAL', 2);
+       DELETE FROM Files WHERE relativePath = 'Library/SMS/sms.db';`,
+    );
+    const before = await snapshotTree(dir);
+    const backup = await openIosBackup(dir);
+    expect(backup.get("/private/var/mobile/Library/FROM_WAL")?.kind).toBe("directory");
+    expect(backup.get("/private/var/mobile/Library/SMS/sms.db")).toBeUndefined();
+    expect(backup.warnings).toEqual([
+      expect.objectContaining({
+        code: "OTHER",
+        file: join(dir, "Manifest.db-wal"),
+        message: expect.stringMatching(/^Manifest.db-wal was applied in memory: \d+ committed pages/),
+      }),
+    ]);
+    const image = await backup.readManifestDb();
+    const { db } = openSqliteImage(image);
+    expect(
+      db.prepare("SELECT count(*) AS n FROM Files WHERE relativePath = 'Library/FROM_WAL'").get(),
+    ).toEqual({ n: 1 });
+    db.close();
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("is reported, not applied, in an encrypted backup (important: the listing may be incomplete)", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec({ encryption: { password: "pw", dpic: 1000, iter: 100 } }));
+    await fs.writeFile(join(dir, "Manifest.db-wal"), Buffer.alloc(4096, 1));
+    const backup = await openIosBackup(dir, { password: () => "pw" });
+    expect(backup.counts.files).toBe(5);
+    expect(backup.warnings).toEqual([
+      expect.objectContaining({
+        code: "SKIPPED",
+        important: true,
+        message: expect.stringMatching(
+          /^Manifest.db-wal is present but was not applied \(the backup is encrypted/,
+        ),
+      }),
+    ]);
   });
 });

@@ -10,7 +10,7 @@ import { parsePlistDict } from "../../formats/plist.js";
 import { isPlistDict, type PlistDict, type PlistValue } from "../../formats/plist-value.js";
 import { fromDate } from "../../model/time.js";
 import { WarningList } from "../../model/warning.js";
-import { BtreeError, filePages, type PageSource } from "../../sqlite/btree.js";
+import { BtreeError, filePages, imagePages, type PageSource } from "../../sqlite/btree.js";
 import {
   isSqlite,
   type OpenedDatabase,
@@ -18,6 +18,7 @@ import {
   type SqliteDatabase,
   tableColumns,
 } from "../../sqlite/open.js";
+import { applyWal } from "../../sqlite/wal.js";
 import { EntryIndex } from "../fs-dump/entry-index.js";
 import type { DeviceInfo, EvidenceSource } from "../types.js";
 import { decryptPayload, deriveKey, splitWrappedKey, unwrapClassKeys, unwrapKey } from "./crypto.js";
@@ -299,8 +300,15 @@ export async function openIosBackup(
   const payloadsListed = listPayloads(dir);
   // Its failure is reported where it is awaited, below; never as an unhandled rejection meanwhile.
   payloadsListed.catch(() => undefined);
+  // A write-ahead log beside the index (an interrupted backup, another tool): applied in memory.
+  const withWal = await manifestWithWal(manifestPath, {
+    encrypted: manifestDbKey !== undefined,
+    budget,
+    warnings,
+  });
   let files = await readManifestListing(manifestPath, {
     key: manifestDbKey,
+    ...(withWal === undefined ? {} : { image: withWal }),
     maxRows: budget.maxRows,
     maxBytes: budget.maxManifestBytes,
     warnings,
@@ -507,6 +515,12 @@ export async function openIosBackup(
     counts,
     files,
     async readManifestDb() {
+      const withWal = await manifestWithWal(manifestPath, {
+        encrypted: manifestDbKey !== undefined,
+        budget,
+        warnings: new WarningList(),
+      });
+      if (withWal !== undefined) return withWal;
       const raw = await readRegularFile(manifestPath, {
         name: "Manifest.db",
         maxBytes: budget.maxManifestBytes,
@@ -562,12 +576,19 @@ export async function openIosBackup(
  */
 export async function readManifestListing(
   path: string,
-  options: { key?: Buffer | undefined; maxRows?: number; maxBytes?: number; warnings?: WarningList } = {},
+  options: {
+    key?: Buffer | undefined;
+    /** The plaintext image to read instead of the file (Manifest.db with its WAL applied). */
+    image?: Buffer;
+    maxRows?: number;
+    maxBytes?: number;
+    warnings?: WarningList;
+  } = {},
 ): Promise<ManifestFile[]> {
   const maxRows = options.maxRows ?? DEFAULT_BUDGET.maxRows;
   const maxBytes = options.maxBytes ?? DEFAULT_BUDGET.maxManifestBytes;
   const warnings = options.warnings ?? new WarningList();
-  const fast = readManifestFast(path, { key: options.key, maxRows, warnings });
+  const fast = readManifestFast(path, { key: options.key, image: options.image, maxRows, warnings });
   if (Array.isArray(fast)) return fast;
   // After a structural error (a loop, a page or cell out of range…) SQLite is not trusted blindly:
   // it reads a corrupt tree without complaint (rows of another table taken as Files rows, rows
@@ -576,6 +597,7 @@ export async function readManifestListing(
   const check = fast instanceof BtreeError && fast.kind === "corrupt";
   const { files, problems } = await readManifestWithSqlite(path, {
     key: options.key,
+    image: options.image,
     maxRows,
     maxBytes,
     warnings,
@@ -608,13 +630,13 @@ export async function readManifestListing(
  */
 function readManifestFast(
   path: string,
-  options: { key: Buffer | undefined; maxRows: number; warnings: WarningList },
+  options: { key: Buffer | undefined; image: Buffer | undefined; maxRows: number; warnings: WarningList },
 ): ManifestFile[] | BtreeError | undefined {
-  const { key, maxRows, warnings } = options;
+  const { key, image, maxRows, warnings } = options;
   const local = new WarningList();
   let pages: PageSource | undefined;
   try {
-    pages = filePages(path, key);
+    pages = image === undefined ? filePages(path, key) : imagePages(image);
     const files = readManifestPages(pages, { warnings: local, maxRows, file: path });
     if (files !== undefined) for (const item of local.items) warnings.add(item);
     return files;
@@ -632,6 +654,7 @@ async function readManifestWithSqlite(
   path: string,
   options: {
     key: Buffer | undefined;
+    image: Buffer | undefined;
     maxRows: number;
     maxBytes: number;
     warnings: WarningList;
@@ -639,9 +662,10 @@ async function readManifestWithSqlite(
   },
 ): Promise<{ files: ManifestFile[]; problems: string[] }> {
   const { key, maxRows, warnings } = options;
-  const raw = await readRegularFile(path, { name: "Manifest.db", maxBytes: options.maxBytes });
+  const raw =
+    options.image ?? (await readRegularFile(path, { name: "Manifest.db", maxBytes: options.maxBytes }));
   let image: Buffer = raw;
-  if (key !== undefined) {
+  if (key !== undefined && options.image === undefined) {
     try {
       image = decryptPayload(key, raw).plaintext;
     } catch {
@@ -701,6 +725,64 @@ async function readManifestWithSqlite(
   } finally {
     opened.db.close();
   }
+}
+
+/**
+ * Manifest.db with the committed frames of a Manifest.db-wal beside it applied in memory (nothing is
+ * written next to the evidence), or undefined when there is no WAL or it is not applied. Finder and
+ * iTunes leave none; an interrupted backup or another tool may. An encrypted backup's WAL is not
+ * applied: whether it would be encrypted under the ManifestKey too is not known, so its presence
+ * is reported instead.
+ */
+async function manifestWithWal(
+  path: string,
+  options: { encrypted: boolean; budget: BackupBudget; warnings: WarningList },
+): Promise<Buffer | undefined> {
+  const { encrypted, budget, warnings } = options;
+  const walPath = `${path}-wal`;
+  if (!(await exists(walPath))) return undefined;
+  const skip = (reason: string): undefined => {
+    warnings.add({
+      code: "SKIPPED",
+      important: true,
+      message: `Manifest.db-wal is present but was not applied (${reason}): files added or removed in it are not in this listing`,
+      file: walPath,
+    });
+    return undefined;
+  };
+  if (encrypted) return skip("the backup is encrypted and how its WAL would be encrypted is not known");
+  let wal: Buffer;
+  try {
+    wal = await readRegularFile(walPath, { name: "Manifest.db-wal", maxBytes: budget.maxManifestBytes });
+  } catch (error) {
+    if (error instanceof SpyglassError) return skip(error.message);
+    throw error;
+  }
+  const database = await readRegularFile(path, { name: "Manifest.db", maxBytes: budget.maxManifestBytes });
+  let result: ReturnType<typeof applyWal>;
+  try {
+    result = applyWal(database, wal, walPath);
+  } catch (error) {
+    if (error instanceof SpyglassError) return skip(error.message);
+    throw error;
+  }
+  if (result.framesApplied === 0) {
+    if (wal.length > 0)
+      warnings.add({
+        code: "OTHER",
+        message: "Manifest.db-wal is present but holds no committed changes; it was not applied",
+        file: walPath,
+      });
+    return undefined;
+  }
+  warnings.add({
+    code: "OTHER",
+    message: `Manifest.db-wal was applied in memory: ${result.framesApplied} committed pages${
+      result.framesIgnored > 0 ? ` (${result.framesIgnored} uncommitted or invalid ignored)` : ""
+    }. Backups normally have none: this one may have been interrupted or written by another tool`,
+    file: walPath,
+  });
+  return result.image;
 }
 
 /** What SQLite's quick_check finds wrong (its first lines), or nothing. */
