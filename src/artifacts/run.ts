@@ -165,7 +165,11 @@ function settle(records: number, unreadable: number): ArtifactStatus["status"] {
 
 /** The warning for a file whose read threw after `kept` records: it says how far the read got. */
 export function readFailure(error: unknown, kept: number): Omit<Warning, "file"> {
-  const code = isSpyglassError(error, "BUDGET") ? "BUDGET" : "CORRUPT";
+  const code = isSpyglassError(error, "BUDGET")
+    ? "BUDGET"
+    : isSpyglassError(error, "IO")
+      ? "UNREADABLE"
+      : "CORRUPT";
   if (kept > 0) {
     const reason = isSpyglassError(error) ? error.toLine() : (error as Error).message;
     return { code, message: `${kept} record${kept === 1 ? "" : "s"} read, then: ${reason}` };

@@ -51,8 +51,20 @@ export async function backupKeyOptions(
   },
   io: CommandIo,
 ): Promise<BackupKeyOptions> {
-  const progress = spinner(io, "Deriving the backup key (this takes a few seconds)");
-  const hooks = { onDeriveStart: () => progress.start(), onDeriveEnd: () => progress.stop() };
+  let progress: ReturnType<typeof spinner> | undefined;
+  const hooks = {
+    onDeriveStart: (_iterations: number, unusual: string | undefined) => {
+      if (unusual !== undefined) io.stderr.write(`warning: ${unusual}\n`);
+      progress = spinner(
+        io,
+        unusual === undefined
+          ? "Deriving the backup key (this takes a few seconds)"
+          : "Deriving the backup key (unusually many rounds: this may take minutes)",
+      );
+      progress.start();
+    },
+    onDeriveEnd: () => progress?.stop(),
+  };
   if (values["key-file"] !== undefined)
     return { derivedKey: await readKeyFile(values["key-file"]), ...hooks };
   if (values["password-file"] !== undefined) {

@@ -145,6 +145,36 @@ describe("XML plists", () => {
     const deep = `<plist>${"<array>".repeat(300)}${"</array>".repeat(300)}</plist>`;
     expect(() => parsePlist(Buffer.from(deep), { budget: { maxDepth: 100 } })).toThrow();
   });
+
+  it("refuses too many or too deep XML values before parsing, naming the file and offset", () => {
+    const head = '<?xml version="1.0"?><!-- <array><array> --><plist version="1.0">';
+    // Malformed after the budget is crossed: a parse would fail with CORRUPT, the pre-check says BUDGET.
+    const wide = Buffer.from(`${head}<dict>${"<key>k</key><string>é</string>".repeat(1000)}<broken`);
+    const error = (bytes: Buffer, budget: { maxValues?: number; maxDepth?: number }): unknown => {
+      try {
+        parsePlist(bytes, { file: "Info.plist", budget });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    };
+    const many = error(wide, { maxValues: 500 });
+    expect(isSpyglassError(many, "BUDGET")).toBe(true);
+    expect((many as Error).message).toBe("XML plist exceeds the 500-value budget");
+    // The 500th <string> is the 501st value (the dict is the first); é is two bytes in UTF-8.
+    const entry = "<key>k</key><string>é</string>";
+    expect(many).toMatchObject({
+      file: "Info.plist",
+      offset: Buffer.byteLength(`${head}<dict>${entry.repeat(499)}<key>k</key>`),
+    });
+    const deep = Buffer.from(`${head}${"<array>".repeat(20)}<broken`);
+    const tooDeep = error(deep, { maxDepth: 10 });
+    expect(isSpyglassError(tooDeep, "BUDGET")).toBe(true);
+    expect(tooDeep).toMatchObject({ offset: Buffer.byteLength(head) + 10 * "<array>".length });
+    // Self-closing empty containers and the comment's tags do not nest.
+    const flat = Buffer.from(`${head}<array>${"<array/>".repeat(5)}</array></plist>`);
+    expect(parsePlist(flat, { budget: { maxDepth: 1 } })).toHaveLength(5);
+  });
 });
 
 describe.skipIf(corpusPath("plaso", "plist") === undefined)("plaso's plist robustness cases", () => {

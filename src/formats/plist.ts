@@ -44,6 +44,8 @@ export function parsePlist(
   if (/<!ENTITY/i.test(text)) {
     throw new SpyglassError("CORRUPT", "XML plist declares entities, which Apple plists never do", where);
   }
+  // The parser builds the whole tree before the budgets below could be checked: count first.
+  checkXmlShape(text, budget, options.file);
   let raw: unknown;
   try {
     raw = parseXml(text);
@@ -69,6 +71,52 @@ export function parsePlistDict(
     });
   }
   return value;
+}
+
+/**
+ * Counts the value elements and the dict/array nesting of an XML plist in one pass over the text,
+ * refusing it (with the byte offset of the element that crossed the budget) before it is parsed.
+ * Comments, processing instructions and the DOCTYPE are skipped; `<key>` and `<plist>` are not values.
+ */
+function checkXmlShape(text: string, budget: PlistBudget, file: string | undefined): void {
+  let values = 0;
+  let depth = 0;
+  let at = text.indexOf("<");
+  const refuse = (what: string, index: number): never => {
+    throw new SpyglassError("BUDGET", `XML plist exceeds the ${what} budget`, {
+      ...(file === undefined ? {} : { file }),
+      offset: Buffer.byteLength(text.slice(0, index)),
+    });
+  };
+  while (at >= 0) {
+    const next = text.charCodeAt(at + 1);
+    if (text.startsWith("<!--", at)) {
+      const end = text.indexOf("-->", at + 4);
+      if (end < 0) return;
+      at = text.indexOf("<", end + 3);
+      continue;
+    }
+    const close = text.indexOf(">", at + 1);
+    if (close < 0) return;
+    if (next === 0x2f /* / */) {
+      const name = text.slice(at + 2, close).trim();
+      if (name === "dict" || name === "array") depth -= 1;
+    } else if (next !== 0x3f /* ? */ && next !== 0x21 /* ! */) {
+      const selfClosing = text.charCodeAt(close - 1) === 0x2f;
+      let end = at + 1;
+      while (end < close && /[A-Za-z0-9]/.test(text[end]!)) end += 1;
+      const name = text.slice(at + 1, end);
+      if (name !== "key" && name !== "plist") {
+        values += 1;
+        if (values > budget.maxValues) refuse(`${budget.maxValues}-value`, at);
+        if (!selfClosing && (name === "dict" || name === "array")) {
+          depth += 1;
+          if (depth > budget.maxDepth) refuse(`${budget.maxDepth}-level depth`, at);
+        }
+      }
+    }
+    at = text.indexOf("<", close + 1);
+  }
 }
 
 function normaliseXmlValue(

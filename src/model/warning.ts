@@ -11,6 +11,7 @@ export type WarningCode =
   | "CORRUPT"
   | "BUDGET"
   | "UNSAFE_PATH"
+  | "UNREADABLE"
   | "SKIPPED"
   | "BAD_INDICATOR"
   | "INSECURE_OPTION"
@@ -25,6 +26,11 @@ export interface Warning {
   offset?: number;
   /** How many times this problem occurred when it was folded into one warning. */
   count?: number;
+  /**
+   * The evidence listing itself is incomplete or unreliable (a corrupt backup index): no verdict
+   * can say "no known traces", so the scan verdict becomes incomplete.
+   */
+  important?: boolean;
 }
 
 /** A warning on one line: its message, then its file unless the message already names it. */

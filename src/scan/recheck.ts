@@ -182,6 +182,7 @@ export function recheckStored(
       findings,
       limitations: [...rerun.limitations, ...notRerun],
       statuses,
+      warnings: stored.results.warnings.filter((w) => w.device === device.id),
     });
     out.push({
       device: device.id,

@@ -203,7 +203,13 @@ export async function scanSource(
           ...(options.device === undefined ? {} : { device: options.device }),
         }
       : undefined;
-  const verdict = decideVerdict({ kind: source.kind, findings, limitations, statuses });
+  const verdict = decideVerdict({
+    kind: source.kind,
+    findings,
+    limitations,
+    statuses,
+    warnings: source.warnings,
+  });
   const encrypted = (opened as EvidenceSource & { encrypted?: boolean }).encrypted;
   if (source.kind === "ios-backup" && encrypted === false) {
     const note = unencryptedBackupNote(statuses);

@@ -2,7 +2,7 @@
 import { type ArtifactStatus, failureWarning } from "../artifacts/define.js";
 import type { Limitation } from "../detections/define.js";
 import { FINDING_LEVELS, type Finding, type FindingLevel } from "../model/finding.js";
-import { warningLine } from "../model/warning.js";
+import { type Warning, warningLine } from "../model/warning.js";
 import type { EvidenceKind } from "../readers/types.js";
 
 export type Verdict = "detected" | "suspicious" | "no_known_traces" | "incomplete";
@@ -75,6 +75,8 @@ export function decideVerdict(input: {
   findings: readonly Finding[];
   limitations: readonly Limitation[];
   statuses: readonly ArtifactStatus[];
+  /** Warnings of the evidence itself; an important one (a corrupt index) makes the verdict incomplete. */
+  warnings?: readonly Warning[];
 }): VerdictResult {
   const notChecked: string[] = [];
   let incomplete = false;
@@ -90,6 +92,11 @@ export function decideVerdict(input: {
     notChecked.push(
       gaps.map((g) => `${g.id}: ${g.gap}`).join("; ") + (gaps.length > 1 ? " (any one would do)" : ""),
     );
+  }
+  for (const warning of input.warnings ?? []) {
+    if (warning.important !== true) continue;
+    incomplete = true;
+    notChecked.push(`evidence: ${warningLine(warning)}`);
   }
   for (const limitation of input.limitations) {
     notChecked.push(`${limitation.rule}: ${limitation.message}`);

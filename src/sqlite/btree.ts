@@ -23,11 +23,15 @@ export interface PageSource {
   close(): void;
 }
 
-/** The walker met something it does not read: a corrupt file, or a feature outside its scope. */
+/**
+ * The walker met something it does not read: a corrupt file (`kind` "corrupt": a loop, a page or
+ * cell pointer out of range, a bad record…), or a feature or size outside its scope ("unsupported").
+ */
 export class BtreeError extends Error {
   constructor(
     message: string,
     readonly offset?: number,
+    readonly kind: "corrupt" | "unsupported" = "corrupt",
   ) {
     super(message);
     this.name = "BtreeError";
@@ -59,7 +63,7 @@ function headerInfo(
   const usable = pageSize - reserved;
   if (usable < 480) throw new BtreeError(`usable page size ${usable} is too small`, 20);
   const encoding = first.readUInt32BE(56);
-  if (encoding !== 0 && encoding !== 1) throw new BtreeError("text encoding is not UTF-8", 56);
+  if (encoding !== 0 && encoding !== 1) throw new BtreeError("text encoding is not UTF-8", 56, "unsupported");
   return { pageSize, pageCount: Math.floor(byteLength / pageSize), usable };
 }
 
@@ -81,9 +85,12 @@ export function imagePages(image: Buffer): PageSource {
  * before it, so each chunk decrypts on its own and plaintext is never held whole.
  */
 export function filePages(path: string, key?: Buffer): PageSource {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  // Never follow a link, never block opening a FIFO or device; then only a regular file is read.
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new BtreeError("not a regular file", 0);
+    const size = stat.size;
     if (key !== undefined && (size % 16 !== 0 || size < 16))
       throw new BtreeError("encrypted size is not a whole number of AES blocks", size);
     const cache = new Map<number, Buffer>();
@@ -290,7 +297,7 @@ export class TableWalker {
 
   private overflow(page: Buffer, start: number, local: number, payload: number, first: number): Buffer {
     if (payload > 1024 * 1024 * 1024)
-      throw new BtreeError(`payload of ${payload} bytes is beyond the budget`);
+      throw new BtreeError(`payload of ${payload} bytes is beyond the budget`, undefined, "unsupported");
     const out = Buffer.allocUnsafe(payload);
     page.copy(out, 0, start, start + local);
     let done = local;

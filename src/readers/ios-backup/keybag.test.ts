@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isSpyglassError } from "../../errors.js";
-import { parseKeybag } from "./keybag.js";
+import { parseKeybag, unusualDerivation } from "./keybag.js";
 
 function tlv(tag: string, value: Buffer | number): Buffer {
   const data =
@@ -82,5 +82,54 @@ describe("backup keybag", () => {
         if (!isSpyglassError(error)) throw error;
       }
     }
+  });
+
+  it("refuses an empty DPSL or SALT, and DPSL without DPIC, naming the record (not a wrong password later)", () => {
+    const replace = (tag: string, value: Buffer | number | undefined): Buffer => {
+      const records: Buffer[] = [];
+      let at = 0;
+      while (at < keybag.length) {
+        const length = keybag.readUInt32BE(at + 4);
+        const record = keybag.subarray(at, at + 8 + length);
+        if (record.toString("latin1", 0, 4) !== tag) records.push(record);
+        else if (value !== undefined) records.push(tlv(tag, value));
+        at += 8 + length;
+      }
+      return Buffer.concat(records);
+    };
+    const cases: Array<[Buffer, RegExp]> = [
+      [replace("DPSL", Buffer.alloc(0)), /DPSL record .* is empty/],
+      [replace("SALT", Buffer.alloc(0)), /SALT record is empty/],
+      [replace("DPIC", undefined), /DPSL record without DPIC/],
+      [replace("DPSL", undefined), /DPIC record without DPSL/],
+    ];
+    for (const [bytes, message] of cases) {
+      expect(() => parseKeybag(bytes)).toThrow(message);
+      expect(() => parseKeybag(bytes)).toThrow(/Backup keybag is malformed/);
+    }
+  });
+
+  it("warns of iteration counts far above real backups' and still refuses absurd ones", () => {
+    const withCounts = (dpic: number, iter: number): Buffer =>
+      Buffer.concat([
+        tlv("VERS", 5),
+        tlv("SALT", Buffer.alloc(20, 2)),
+        tlv("ITER", iter),
+        tlv("DPIC", dpic),
+        tlv("DPSL", Buffer.alloc(20, 3)),
+        tlv("UUID", Buffer.alloc(16, 4)),
+        tlv("UUID", Buffer.alloc(16, 6)),
+        tlv("CLAS", 2),
+        tlv("WRAP", 2),
+        tlv("WPKY", Buffer.alloc(40, 7)),
+      ]);
+    expect(unusualDerivation(parseKeybag(withCounts(10_000_000, 10_000)))).toBeUndefined();
+    expect(unusualDerivation(parseKeybag(withCounts(100_000_000, 10_000)))).toMatch(
+      /100,000,000 PBKDF2-SHA256 rounds \(DPIC\).*far more than real backups \(10,000,000 and 10,000\).*about 10 times as long/,
+    );
+    expect(unusualDerivation(parseKeybag(withCounts(10_000_000, 50_000_000)))).toMatch(
+      /50,000,000 PBKDF2-SHA1/,
+    );
+    expect(() => parseKeybag(withCounts(100_000_001, 10_000))).toThrow(/iteration count out of range/);
   });
 });

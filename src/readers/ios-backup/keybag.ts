@@ -28,7 +28,11 @@ export interface Keybag {
 
 const MAX_KEYBAG_BYTES = 64 * 1024;
 const MAX_RECORDS = 4096;
+/** Refused above this: at about a million rounds a second, 100 million already take a minute or two. */
 const MAX_ITERATIONS = 100_000_000;
+/** The counts of real keybags (ios-formats.md 2.2): DPIC 10,000,000 since iOS 10.2, ITER 10,000. */
+export const USUAL_DPIC = 10_000_000;
+export const USUAL_ITER = 10_000;
 
 /** Parses a keybag; throws SpyglassError CORRUPT naming the offset of the first bad record. */
 export function parseKeybag(data: Uint8Array, file = "Manifest.plist BackupKeyBag"): Keybag {
@@ -101,6 +105,13 @@ export function parseKeybag(data: Uint8Array, file = "Manifest.plist BackupKeyBa
     fail("iteration count out of range", 0);
   }
   if (classes.length === 0) fail("no class keys", 0);
+  if ((salt as Buffer).length === 0) fail("the SALT record is empty", 0);
+  // DPSL and DPIC come together (iOS >= 10.2) or not at all; one without the other, or an empty
+  // DPSL, would derive a key that fails later as a "wrong password".
+  if (header.DPSL !== undefined && header.DPSL.length === 0)
+    fail("the DPSL record (salt of the first key derivation) is empty", 0);
+  if ((header.DPSL === undefined) !== (dpic === undefined))
+    fail(header.DPSL === undefined ? "a DPIC record without DPSL" : "a DPSL record without DPIC", 0);
   return {
     version: header.VERS === undefined ? undefined : u32(header.VERS, 0),
     type: header.TYPE === undefined ? undefined : u32(header.TYPE, 0),
@@ -111,4 +122,17 @@ export function parseKeybag(data: Uint8Array, file = "Manifest.plist BackupKeyBa
     dpic,
     classes,
   };
+}
+
+/**
+ * A warning when the keybag asks for far more key-derivation rounds than real backups (a crafted
+ * keybag can make the derivation take minutes); undefined for usual counts.
+ */
+export function unusualDerivation(keybag: Keybag): string | undefined {
+  const dpic = keybag.dpic ?? 0;
+  const iter = keybag.iterations;
+  if (dpic <= 2 * USUAL_DPIC && iter <= 100 * USUAL_ITER) return undefined;
+  // SHA-256 and SHA-1 rounds cost about the same: compare the sum with a real keybag's.
+  const times = Math.max(1, Math.round((dpic + iter) / (USUAL_DPIC + USUAL_ITER)));
+  return `The backup keybag asks for ${dpic.toLocaleString("en-US")} PBKDF2-SHA256 rounds (DPIC) and ${iter.toLocaleString("en-US")} PBKDF2-SHA1 rounds (ITER), far more than real backups (${USUAL_DPIC.toLocaleString("en-US")} and ${USUAL_ITER.toLocaleString("en-US")}): deriving the key takes about ${times} times as long as usual, and the keybag may have been tampered with`;
 }

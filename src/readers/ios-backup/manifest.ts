@@ -23,10 +23,18 @@ export interface ManifestFile {
 const FILE_ID = /^[0-9a-f]{40}$/;
 const MBFILE_BUDGET = { maxBytes: 1024 * 1024, maxValues: 10_000, maxDepth: 32 };
 
-/** Reads every Files row through SQLite; bad rows become counted warnings and are skipped or kept with what is known. */
-export function readManifestFiles(db: SqliteDatabase, warnings: WarningList): ManifestFile[] {
+/**
+ * Reads every Files row through SQLite; bad rows become counted warnings and are skipped or kept
+ * with what is known. `withoutMetadata`: the table has no `file` column (rows without MBFile).
+ */
+export function readManifestFiles(
+  db: SqliteDatabase,
+  warnings: WarningList,
+  options: { withoutMetadata?: boolean } = {},
+): ManifestFile[] {
+  const blob = options.withoutMetadata === true ? "NULL" : "file";
   const rows = db
-    .prepare("SELECT fileID, domain, relativePath, flags, file FROM Files")
+    .prepare(`SELECT fileID, domain, relativePath, flags, ${blob} FROM Files`)
     .raw()
     .iterate() as Iterable<[unknown, unknown, unknown, unknown, unknown]>;
   const decoder = new ManifestRows(warnings);
