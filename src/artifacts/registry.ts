@@ -35,7 +35,9 @@ import { webkitResourceLoadStatisticsArtifact } from "./ios/webkit-resource-load
 import { webkitSessionResourceLogArtifact } from "./ios/webkit-session-resource-log.js";
 import { webkitStorageOriginsArtifact } from "./ios/webkit-storage-origins.js";
 import { webkitWebsiteDataArtifact } from "./ios/webkit-website-data.js";
+import { whatsappChatSessionsArtifact } from "./ios/whatsapp-chat-sessions.js";
 import { whatsappContactsArtifact } from "./ios/whatsapp-contacts.js";
+import { whatsappLidPairsArtifact } from "./ios/whatsapp-lid-pairs.js";
 import { whatsappMessagesArtifact } from "./ios/whatsapp-messages.js";
 
 export const ARTIFACTS: ArtifactDefinition[] = [
@@ -64,6 +66,8 @@ export const ARTIFACTS: ArtifactDefinition[] = [
   whatsappMessagesArtifact,
   tccArtifact,
   whatsappContactsArtifact,
+  whatsappChatSessionsArtifact,
+  whatsappLidPairsArtifact,
   configurationProfilesArtifact,
   profileEventsArtifact,
   calendarArtifact,

@@ -4,7 +4,7 @@ import type { EvidenceSource } from "../../readers/types.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource } from "../../testing/memory-source.js";
 import { runArtifact } from "../run.js";
-import { type BackupInfoRecord, backupInfoArtifact } from "./backup-info.js";
+import { type BackupInfoRecord, backupInfoArtifact, IPHONE_MODELS, iphoneModelName } from "./backup-info.js";
 
 async function run(source: EvidenceSource) {
   const records: BackupInfoRecord[] = [];
@@ -41,6 +41,67 @@ describe("ios/backup-info", () => {
     expect(backupInfoArtifact.events(records[0]!)).toEqual([]);
   });
 
+  it("lists the installed applications and names the model", async () => {
+    const installed = ["com.example.a", 7, "", "x".repeat(2000), "com.example.b"];
+    const { records } = await run(
+      memorySource(
+        {},
+        {
+          kind: "ios-backup",
+          backupPlists: {
+            info: { "Product Type": "iPhone15,2", "Installed Applications": installed },
+          },
+        },
+      ),
+    );
+    expect(records).toEqual([
+      {
+        productType: "iPhone15,2",
+        modelName: "iPhone 14 Pro",
+        installedApplications: 5,
+        installedApplicationIds: ["com.example.a", "x".repeat(1024), "com.example.b"],
+        truncated: ["installedApplicationIds"],
+      },
+    ]);
+    const many = Array.from({ length: 6000 }, (_, i) => `com.example.app${i}`);
+    const big = await run(
+      memorySource(
+        {},
+        {
+          kind: "ios-backup",
+          backupPlists: { info: { "Product Type": "iPhone99,9", "Installed Applications": many } },
+        },
+      ),
+    );
+    expect(big.records[0]?.installedApplications).toBe(6000);
+    expect(big.records[0]?.installedApplicationIds).toHaveLength(5000);
+    expect(big.records[0]?.truncated).toEqual(["installedApplicationIds"]);
+    expect(big.records[0]?.modelName).toBeUndefined();
+  });
+
+  it("names iPhone 8 through iPhone 16 and nothing it does not know", () => {
+    expect(iphoneModelName("iPhone10,1")).toBe("iPhone 8");
+    expect(iphoneModelName("iPhone10,6")).toBe("iPhone X");
+    expect(iphoneModelName("iPhone12,8")).toBe("iPhone SE (2nd generation)");
+    expect(iphoneModelName("iPhone14,6")).toBe("iPhone SE (3rd generation)");
+    expect(iphoneModelName("iPhone16,2")).toBe("iPhone 15 Pro Max");
+    expect(iphoneModelName("iPhone17,3")).toBe("iPhone 16");
+    expect(iphoneModelName("iPhone9,1")).toBeUndefined();
+    expect(iphoneModelName("constructor")).toBeUndefined();
+    expect(iphoneModelName(undefined)).toBeUndefined();
+    const families = new Set(Object.keys(IPHONE_MODELS).map((id) => id.split(",")[0]));
+    expect([...families].sort()).toEqual([
+      "iPhone10",
+      "iPhone11",
+      "iPhone12",
+      "iPhone13",
+      "iPhone14",
+      "iPhone15",
+      "iPhone16",
+      "iPhone17",
+    ]);
+  });
+
   it("gives nothing for a dump or a backup without Info.plist", async () => {
     expect((await run(memorySource({}))).status.status).toBe("not_applicable");
     expect((await run(memorySource({}, { kind: "ios-backup" }))).records).toEqual([]);
@@ -72,6 +133,8 @@ describe("ios/backup-info", () => {
           lastBackupAt: "2023-08-20T09:15:00.000Z",
           encrypted: false,
           installedApplications: 1,
+          installedApplicationIds: ["com.example.notes"],
+          modelName: "iPhone 12",
         },
       ]);
       expect(backupInfoArtifact.events(records[0]!)).toEqual([

@@ -79,6 +79,82 @@ describe("ios/interactionc", () => {
     });
   });
 
+  it("reads per-contact first/last dates, person ids and shared text (content), with their events and links", async () => {
+    const { status, records } = await run(`
+      CREATE TABLE ZCONTACTS (Z_PK INTEGER PRIMARY KEY, ZDISPLAYNAME VARCHAR, ZIDENTIFIER VARCHAR, ZPERSONID VARCHAR,
+        ZFIRSTINCOMINGSENDERDATE TIMESTAMP, ZLASTINCOMINGSENDERDATE TIMESTAMP, ZFIRSTINCOMINGRECIPIENTDATE TIMESTAMP,
+        ZLASTINCOMINGRECIPIENTDATE TIMESTAMP, ZFIRSTOUTGOINGRECIPIENTDATE TIMESTAMP, ZLASTOUTGOINGRECIPIENTDATE TIMESTAMP);
+      INSERT INTO ZCONTACTS VALUES
+        (1, 'Attacker', 'attacker@example.com', 'AB12-CD', 690000000, 700000000, NULL, NULL, 695000000, 'junk'),
+        (2, NULL, '+447700900654', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+      CREATE TABLE ZINTERACTIONS (Z_PK INTEGER PRIMARY KEY, ZDIRECTION INTEGER, ZSENDER INTEGER, ZENDDATE TIMESTAMP,
+        ZSTARTDATE TIMESTAMP, ZBUNDLEID VARCHAR);
+      CREATE TABLE Z_2INTERACTIONRECIPIENT (Z_2RECIPIENTS INTEGER, Z_3INTERACTIONRECIPIENT INTEGER);
+      INSERT INTO ZINTERACTIONS VALUES (1, 0, 1, NULL, 700000000, 'com.apple.MobileSMS'), (2, 1, 2, NULL, 700000100, 'com.apple.MobileSMS');
+      INSERT INTO Z_2INTERACTIONRECIPIENT VALUES (2, 1), (1, 2);
+      CREATE TABLE ZATTACHMENT (Z_PK INTEGER PRIMARY KEY, ZUTI VARCHAR, ZCONTENTURL VARCHAR, ZCONTENTTEXT VARCHAR);
+      CREATE TABLE Z_1INTERACTIONS (Z_1ATTACHMENTS INTEGER, Z_3INTERACTIONS INTEGER);
+      INSERT INTO ZATTACHMENT VALUES (1, 'public.plain-text', NULL, 'open https://lure.example/p now'), (2, NULL, NULL, 'second'),
+        (3, NULL, NULL, printf('%.*c', 20000, 'c'));
+      INSERT INTO Z_1INTERACTIONS VALUES (1, 1), (2, 1), (3, 2);`);
+    expect(status.warnings).toEqual([]);
+    const attacker = {
+      displayName: "Attacker",
+      identifier: "attacker@example.com",
+      personId: "AB12-CD",
+      firstIncomingSenderAt: "2022-11-13T02:40:00.000Z",
+      lastIncomingSenderAt: "2023-03-08T20:26:40.000Z",
+      firstOutgoingRecipientAt: "2023-01-09T23:33:20.000Z",
+    };
+    expect(records[0]).toEqual({
+      rowId: 1,
+      startAt: "2023-03-08T20:26:40.000Z",
+      bundleId: "com.apple.MobileSMS",
+      direction: "incoming",
+      sender: attacker,
+      recipientCount: 1,
+      recipients: [{ identifier: "+447700900654" }],
+      attachments: [{ uti: "public.plain-text" }],
+      content: "open https://lure.example/p now\n\nsecond",
+      contentLinks: ["https://lure.example/p"],
+    });
+    expect(records[1]).toMatchObject({ sender: { identifier: "+447700900654" }, recipients: [attacker] });
+    expect(records[1]?.content).toHaveLength(16 * 1024);
+    expect(records[1]?.contentTruncated).toBe(true);
+    expect(interactionCArtifact.contentFields).toEqual(["content"]);
+    expect(interactionCArtifact.observables(records[0]!)).toContainEqual({
+      kind: "url",
+      value: "https://lure.example/p",
+      field: "contentLinks[0]",
+    });
+    expect(interactionCArtifact.events(records[0]!)).toEqual([
+      {
+        at: "2023-03-08T20:26:40.000Z",
+        event: "interaction_start",
+        description: "[com.apple.MobileSMS] incoming from Attacker (attacker@example.com) to 1 recipient",
+      },
+      {
+        at: "2022-11-13T02:40:00.000Z",
+        event: "interaction_contact_first_incoming",
+        description: "First interaction from Attacker (attacker@example.com)",
+      },
+      {
+        at: "2023-03-08T20:26:40.000Z",
+        event: "interaction_contact_last_incoming",
+        description: "Last interaction from Attacker (attacker@example.com)",
+      },
+      {
+        at: "2023-01-09T23:33:20.000Z",
+        event: "interaction_contact_first_outgoing",
+        description: "First interaction sent to Attacker (attacker@example.com)",
+      },
+    ]);
+    // The recipient's dates give the same rows again (the timeline keeps one of each).
+    expect(interactionCArtifact.events(records[1]!).slice(1)).toEqual(
+      interactionCArtifact.events(records[0]!).slice(1),
+    );
+  });
+
   it("reads the oldest schema (no creation date, account, recipient count or join table)", async () => {
     const { records } = await run(`${CONTACTS}
       CREATE TABLE ZINTERACTIONS (Z_PK INTEGER PRIMARY KEY, ZDIRECTION INTEGER, ZSENDER INTEGER, ZENDDATE TIMESTAMP,

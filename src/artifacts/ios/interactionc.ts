@@ -12,9 +12,12 @@ import {
   assignDefined,
   type ColumnMap,
   cappedColumn,
+  capText,
   emailObservable,
+  extractLinks,
   hasColumns,
   iterateRows,
+  urlObservables,
 } from "./_shared/comms.js";
 
 /** A contact as CoreDuet knows it. */
@@ -22,7 +25,47 @@ export interface InteractionContact {
   displayName?: string;
   /** Phone number, e-mail or app-specific id. */
   identifier?: string;
+  /** ZPERSONID: the Contacts person the contact is linked to. */
+  personId?: string;
+  /** When this contact first and last sent the device something (ZFIRST/ZLASTINCOMINGSENDERDATE). */
+  firstIncomingSenderAt?: string;
+  lastIncomingSenderAt?: string;
+  /** When this contact first and last was a fellow recipient of something received (ZFIRST/ZLASTINCOMINGRECIPIENTDATE). */
+  firstIncomingRecipientAt?: string;
+  lastIncomingRecipientAt?: string;
+  /** When the device first and last sent this contact something (ZFIRST/ZLASTOUTGOINGRECIPIENTDATE). */
+  firstOutgoingRecipientAt?: string;
+  lastOutgoingRecipientAt?: string;
 }
+
+/** ZCONTACTS columns read for each contact, beyond name and identifier: field ← column. */
+const CONTACT_COLUMNS = [
+  ["personId", "ZPERSONID"],
+  ["firstIncomingSenderAt", "ZFIRSTINCOMINGSENDERDATE"],
+  ["lastIncomingSenderAt", "ZLASTINCOMINGSENDERDATE"],
+  ["firstIncomingRecipientAt", "ZFIRSTINCOMINGRECIPIENTDATE"],
+  ["lastIncomingRecipientAt", "ZLASTINCOMINGRECIPIENTDATE"],
+  ["firstOutgoingRecipientAt", "ZFIRSTOUTGOINGRECIPIENTDATE"],
+  ["lastOutgoingRecipientAt", "ZLASTOUTGOINGRECIPIENTDATE"],
+] as const;
+
+/** The per-contact dates, with the words their timeline events use. */
+const CONTACT_DATES = [
+  ["firstIncomingSenderAt", "interaction_contact_first_incoming", "First interaction from"],
+  ["lastIncomingSenderAt", "interaction_contact_last_incoming", "Last interaction from"],
+  [
+    "firstIncomingRecipientAt",
+    "interaction_contact_first_co_recipient",
+    "First incoming interaction that also went to",
+  ],
+  [
+    "lastIncomingRecipientAt",
+    "interaction_contact_last_co_recipient",
+    "Last incoming interaction that also went to",
+  ],
+  ["firstOutgoingRecipientAt", "interaction_contact_first_outgoing", "First interaction sent to"],
+  ["lastOutgoingRecipientAt", "interaction_contact_last_outgoing", "Last interaction sent to"],
+] as const;
 
 /** An item shared in an interaction. */
 export interface InteractionAttachment {
@@ -49,12 +92,20 @@ export interface InteractionRecord {
   contentUrl?: string;
   /** Shared items (ZATTACHMENT through the Z_<n>INTERACTIONS join table), at most MAX_RECIPIENTS. */
   attachments?: InteractionAttachment[];
+  /** The text of the shared items (ZATTACHMENT.ZCONTENTTEXT), joined by blank lines; personal content. */
+  content?: string;
+  contentTruncated?: boolean;
+  /** http(s) links in that text, kept as observables when the content itself is withheld. */
+  contentLinks?: string[];
   groupName?: string;
   /** Creation and start dates differ by an hour or more (back-filled or tampered rows). */
   createdDivergesFromStart?: boolean;
 }
 
 export const MAX_RECIPIENTS = 50;
+/** Recipients whose per-contact dates become timeline events (besides the sender). */
+const MAX_EVENT_RECIPIENTS = 5;
+const MAX_CONTENT = 16 * 1024;
 const DIVERGENCE_SECONDS = 3600;
 const MAX_SHORT = 4096;
 
@@ -66,6 +117,7 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
   sources: ["ios-backup", "fs-dump"],
   paths: ["/private/var/mobile/Library/CoreDuet/People/interactionC.db"],
   iosVersions: "iOS 10–18",
+  contentFields: ["content"],
   input: {
     kind: "sqlite",
     schema: {
@@ -83,7 +135,7 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
           ${col("ZACCOUNT", "account", true)}, ${col("ZTARGETBUNDLEID", "targetBundleId", true)},
           i.ZDIRECTION AS direction, ${col("ZMECHANISM", "mechanism")}, ${col("ZRECIPIENTCOUNT", "recipientCount")},
           ${col("ZCONTENTURL", "contentUrl", true)}, ${col("ZGROUPNAME", "groupName", true)},
-          ${cappedColumn("s.ZDISPLAYNAME", MAX_SHORT)} AS senderName, ${cappedColumn("s.ZIDENTIFIER", MAX_SHORT)} AS senderId
+          ${contactSelect(tables, "s")}
         FROM ZINTERACTIONS i LEFT JOIN ZCONTACTS s ON s.Z_PK = i.ZSENDER
         ORDER BY i.Z_PK`;
       const recipients = recipientReader(db, tables);
@@ -95,7 +147,11 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
         const listed = recipients?.(rowId);
         const shared = attachments?.(rowId);
         const record: InteractionRecord = { rowId };
-        const sender = contact(row.senderName, row.senderId);
+        const sender = contact(row);
+        const joined =
+          shared === undefined || shared.texts.length === 0 ? undefined : shared.texts.join("\n\n");
+        const content = joined === undefined ? undefined : capText(joined, MAX_CONTENT);
+        const links = extractLinks(joined);
         assignDefined(record, {
           startAt: fromCocoaSeconds(row.startDate),
           endAt: fromCocoaSeconds(row.endDate),
@@ -109,7 +165,10 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
           recipientCount: asNumber(row.recipientCount) ?? listed?.count,
           recipients: listed === undefined || listed.contacts.length === 0 ? undefined : listed.contacts,
           contentUrl: short(row.contentUrl),
-          attachments: shared === undefined || shared.length === 0 ? undefined : shared,
+          attachments: shared === undefined || shared.items.length === 0 ? undefined : shared.items,
+          content: content?.text,
+          contentTruncated: content?.truncated === true ? true : undefined,
+          contentLinks: links.length === 0 ? undefined : links,
           groupName: short(row.groupName),
           createdDivergesFromStart:
             start !== undefined && created !== undefined && start !== 0 && created !== 0
@@ -137,6 +196,8 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
       if (a.contentUrl !== undefined && /^https?:\/\//i.test(a.contentUrl))
         observables.push({ kind: "url", value: a.contentUrl, field: `attachments[${i}].contentUrl` });
     });
+    if (record.contentLinks !== undefined)
+      observables.push(...urlObservables(record.contentLinks, "contentLinks"));
     return observables;
   },
   events(record) {
@@ -154,15 +215,42 @@ export const interactionCArtifact = defineArtifact<InteractionRecord>({
         event: "interaction_created",
         description: `${base}${record.createdDivergesFromStart === true ? " (created an hour or more away from its start)" : ""}`,
       });
+    // The same contact's dates repeat on each of its interactions; the timeline drops the repeats.
+    const people = [record.sender, ...(record.recipients ?? []).slice(0, MAX_EVENT_RECIPIENTS)];
+    for (const person of people) {
+      if (person === undefined) continue;
+      for (const [field, event, words] of CONTACT_DATES) {
+        const at = person[field];
+        if (at !== undefined) events.push({ at, event, description: `${words} ${describeContact(person)}` });
+      }
+    }
     return events;
   },
 });
 
-function contact(name: unknown, identifier: unknown): InteractionContact | undefined {
+/** The ZCONTACTS columns of a contact joined as `alias`, NULL where this schema lacks them. */
+function contactSelect(tables: ColumnMap, alias: string): string {
+  const parts = [
+    `${cappedColumn(`${alias}.ZDISPLAYNAME`, MAX_SHORT)} AS contactName`,
+    `${cappedColumn(`${alias}.ZIDENTIFIER`, MAX_SHORT)} AS contactId`,
+  ];
+  for (const [field, column] of CONTACT_COLUMNS) {
+    const value = field === "personId" ? cappedColumn(`${alias}.${column}`, MAX_SHORT) : `${alias}.${column}`;
+    parts.push(`${hasColumns(tables, "ZCONTACTS", column) ? value : "NULL"} AS ${field}`);
+  }
+  return parts.join(", ");
+}
+
+/** A contact from a row selected with contactSelect, or undefined when it has nothing. */
+function contact(row: Record<string, unknown>): InteractionContact | undefined {
   const out = assignDefined<InteractionContact>(
     {},
-    { displayName: short(name), identifier: short(identifier) },
+    { displayName: short(row.contactName), identifier: short(row.contactId) },
   );
+  for (const [field] of CONTACT_COLUMNS) {
+    const value = field === "personId" ? short(row[field]) : fromCocoaSeconds(row[field]);
+    if (value !== undefined) out[field] = value;
+  }
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
@@ -198,14 +286,14 @@ function recipientReader(
     if (contactColumn === undefined || interactionColumn === undefined) continue;
     const count = db.prepare(`SELECT count(*) AS n FROM "${table}" WHERE "${interactionColumn}" = ?`);
     const list = db.prepare(
-      `SELECT ${cappedColumn("c.ZDISPLAYNAME", MAX_SHORT)} AS name, ${cappedColumn("c.ZIDENTIFIER", MAX_SHORT)} AS id
+      `SELECT ${contactSelect(tables, "c")}
        FROM "${table}" j JOIN ZCONTACTS c ON c.Z_PK = j."${contactColumn}"
        WHERE j."${interactionColumn}" = ? ORDER BY c.Z_PK LIMIT ${MAX_RECIPIENTS}`,
     );
     return (interaction) => {
       const n = asNumber((count.get(interaction) as { n: unknown } | undefined)?.n) ?? 0;
       const contacts = (list.all(interaction) as Record<string, unknown>[])
-        .map((row) => contact(row.name, row.id))
+        .map((row) => contact(row))
         .filter((c): c is InteractionContact => c !== undefined);
       return { count: n, contacts };
     };
@@ -220,7 +308,7 @@ function recipientReader(
 function attachmentReader(
   db: SqliteDatabase,
   tables: ColumnMap,
-): ((interaction: number) => InteractionAttachment[]) | undefined {
+): ((interaction: number) => { items: InteractionAttachment[]; texts: string[] }) | undefined {
   if (!hasColumns(tables, "ZATTACHMENT", "Z_PK")) return undefined;
   const column = (name: string, alias: string): string =>
     hasColumns(tables, "ZATTACHMENT", name)
@@ -232,16 +320,21 @@ function attachmentReader(
     const interactionColumn = [...columns].find((c) => /^z_\d+interactions$/.test(c));
     if (attachmentColumn === undefined || interactionColumn === undefined) continue;
     const list = db.prepare(
-      `SELECT ${column("ZUTI", "uti")}, ${column("ZCONTENTURL", "url")}
+      `SELECT ${column("ZUTI", "uti")}, ${column("ZCONTENTURL", "url")},
+         ${hasColumns(tables, "ZATTACHMENT", "ZCONTENTTEXT") ? cappedColumn("a.ZCONTENTTEXT", MAX_CONTENT) : "NULL"} AS text
        FROM "${table}" j JOIN ZATTACHMENT a ON a.Z_PK = j."${attachmentColumn}"
        WHERE j."${interactionColumn}" = ? ORDER BY a.Z_PK LIMIT ${MAX_RECIPIENTS}`,
     );
-    return (interaction) =>
-      (list.all(interaction) as Record<string, unknown>[])
+    return (interaction) => {
+      const rows = list.all(interaction) as Record<string, unknown>[];
+      const items = rows
         .map((row) =>
           assignDefined<InteractionAttachment>({}, { uti: short(row.uti), contentUrl: short(row.url) }),
         )
         .filter((a) => Object.keys(a).length > 0);
+      const texts = rows.map((row) => asNonEmpty(row.text)).filter((t) => t !== undefined);
+      return { items, texts };
+    };
   }
   return undefined;
 }

@@ -57,11 +57,16 @@ describe("ios/keychain-analytics", () => {
         values: { eventType: "ckks", process: "two words" },
       },
     ]);
+    // Every value that is a process name is one, whatever its field is called (MVT's breadth).
     expect(keychainAnalyticsArtifact.observables(records[0]!)).toEqual([
+      { kind: "process", value: "SecItemAdd", field: "values.eventType" },
       { kind: "process", value: "roleaboutd", field: "values.attributes.client" },
       { kind: "url", value: "https://evil.example/x", field: "values.attributes.link" },
+      { kind: "process", value: "NSOSStatusErrorDomain", field: "values.errors[0].domain" },
     ]);
-    expect(keychainAnalyticsArtifact.observables(records[1]!)).toEqual([]);
+    expect(keychainAnalyticsArtifact.observables(records[1]!)).toEqual([
+      { kind: "process", value: "ckks", field: "values.eventType" },
+    ]);
     expect(keychainAnalyticsArtifact.events(records[0]!)).toEqual([
       {
         at: "2021-06-29T20:53:20.500Z",
@@ -70,6 +75,47 @@ describe("ios/keychain-analytics", () => {
       },
     ]);
     expect(keychainAnalyticsArtifact.events(records[1]!)[0]!.event).toBe("keychain_event");
+  });
+
+  it("gives every whole value that is a process, path, URL or host as an observable, and nothing from ids or free text", () => {
+    const record: KeychainAnalyticsRecord = {
+      table: "all_events",
+      rowId: 1,
+      values: {
+        "a.x": "bh",
+        "a.path": "/private/var/db/com.apple.xpc.roleaccountd.staging/roleaboutd",
+        "a.bundle": "com.apple.securityd",
+        "a.host": "Evil.Example",
+        "a.ip": "203.0.113.7",
+        "a.scheme": "itms-services://?action=download-manifest&url=https://x.example/m.plist",
+        "a.ftp": "ftp://files.example/p",
+        "a.file": "keychain-2.db",
+        "a.uuid": "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
+        "a.hex": "00112233445566778899aabb",
+        "a.flag": "true",
+        "a.number": "-25300",
+        "a.text": "sent to evil.example by bh",
+        "a.link": "see https://evil.example/x, then bh",
+        "a.again": "bh",
+      },
+    };
+    expect(keychainAnalyticsArtifact.observables(record)).toEqual([
+      { kind: "process", value: "bh", field: "values.a.x" },
+      {
+        kind: "process",
+        value: "/private/var/db/com.apple.xpc.roleaccountd.staging/roleaboutd",
+        field: "values.a.path",
+      },
+      { kind: "process", value: "com.apple.securityd", field: "values.a.bundle" },
+      { kind: "process", value: "Evil.Example", field: "values.a.host" },
+      { kind: "domain", value: "evil.example", field: "values.a.host" },
+      { kind: "domain", value: "203.0.113.7", field: "values.a.ip" },
+      { kind: "url", value: "https://x.example/m.plist", field: "values.a.scheme" },
+      { kind: "url", value: "ftp://files.example/p", field: "values.a.ftp" },
+      { kind: "process", value: "keychain-2.db", field: "values.a.file" },
+      { kind: "url", value: "https://evil.example/x", field: "values.a.link" },
+    ]);
+    expect(keychainAnalyticsArtifact.observableKinds).toEqual(["process", "url", "domain"]);
   });
 
   it("copes with garbage blobs, NULLs, huge events and a foreign schema", async () => {

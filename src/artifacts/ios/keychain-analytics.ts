@@ -5,7 +5,9 @@ import type { Observable } from "../../model/observable.js";
 import { fromCocoaSeconds, fromUnixSeconds } from "../../model/time.js";
 import { tableColumns } from "../../sqlite/open.js";
 import { defineArtifact } from "../define.js";
+import { extractLinks } from "./_shared/comms.js";
 import { asNumber } from "./_shared/system.js";
+import { hostsInPath } from "./file-listing.js";
 
 /** The SFAnalytics tables read; each row is (timestamp, data = binary plist of the event). */
 const TABLES = ["hard_failures", "soft_failures", "all_events"] as const;
@@ -75,12 +77,49 @@ function flattenEvent(event: PlistValue): { values: Record<string, string>; cut:
   return { values, cut };
 }
 
-/** Field names whose values are process or app names. */
-const PROCESS_KEY =
-  /(^|\.)(process|processname|procname|client|clientname|executable|bundleid|bundleidentifier|app|appname|appid)$/i;
-/** A plausible process name or bundle id: one token, at least one letter, no spaces. */
-const PROCESS_VALUE = /^(?=.*[A-Za-z])[A-Za-z0-9._+-]{1,255}$/;
-const URL_VALUE = /^https?:\/\/[^\s]+$/i;
+/** One token that could name a process or bundle id: at least one letter, no spaces or slashes. */
+const PROCESS_TOKEN = /^(?=.*[A-Za-z])[A-Za-z0-9._+-]{1,255}$/;
+/** An absolute path (the matcher compares its last part with process indicators). */
+const ABSOLUTE_PATH = /^\/(?=.*[A-Za-z])[^\0\n\r]{1,1023}$/;
+/** Tokens that are ids or flags, never a process name: UUIDs, long hex, the rendered booleans. */
+const NOT_A_PROCESS =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|true|false)$/i;
+const URL_VALUE = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+\S*$/i;
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
+
+/**
+ * The observables of one event value, at MVT's breadth (it checks every string of an event as a
+ * process and as a URL) with our own guard against false alarms: a value is taken whole, never cut
+ * into words, so only a value that *is* a process name, path, URL or host name can match.
+ * - process: a single token with a letter (bundle ids included), or an absolute path; not UUIDs,
+ *   hex ids or booleans, which nothing is named;
+ * - url: a whole scheme://host… value, and the http(s) links inside any other value (a link is
+ *   unambiguous wherever it stands, and matches by its host);
+ * - domain: a bare host name or IPv4 address, except reverse-DNS ids (com.apple.…) and names ending
+ *   in a file extension (the rules of hostsInPath).
+ */
+function valueObservables(value: string, field: string, into: Observable[], seen: Set<string>): void {
+  const add = (kind: Observable["kind"], text: string): void => {
+    const key = `${kind}\u0000${text}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    into.push({ kind, value: text, field });
+  };
+  if (URL_VALUE.test(value) && URL.canParse(value)) {
+    add("url", value);
+    return;
+  }
+  if (value.includes("://")) for (const link of extractLinks(value)) add("url", link);
+  if (IPV4.test(value)) {
+    add("domain", value);
+    return;
+  }
+  if (PROCESS_TOKEN.test(value)) {
+    if (!NOT_A_PROCESS.test(value)) add("process", value);
+    const [host] = hostsInPath(value);
+    if (host !== undefined && host === value.toLowerCase()) add("domain", host);
+  } else if (ABSOLUTE_PATH.test(value)) add("process", value);
+}
 
 /** Keychain / Security analytics events. */
 export const keychainAnalyticsArtifact = defineArtifact<KeychainAnalyticsRecord>({
@@ -144,17 +183,13 @@ export const keychainAnalyticsArtifact = defineArtifact<KeychainAnalyticsRecord>
     },
   },
   observables(record) {
-    // Conservative on purpose: MVT matched every string of every event against every process
-    // indicator, which turns short names into false alarms. Here only fields named like a process
-    // or app give process observables, and only http(s) values give URL observables.
     const out: Observable[] = [];
-    for (const [field, value] of Object.entries(record.values)) {
-      if (PROCESS_KEY.test(field) && PROCESS_VALUE.test(value))
-        out.push({ kind: "process", value, field: `values.${field}` });
-      if (URL_VALUE.test(value)) out.push({ kind: "url", value, field: `values.${field}` });
-    }
+    const seen = new Set<string>();
+    for (const [field, value] of Object.entries(record.values))
+      valueObservables(value, `values.${field}`, out, seen);
     return out;
   },
+  observableKinds: ["process", "url", "domain"],
   events(record) {
     if (record.at === undefined) return [];
     const what = record.eventType ?? "event";

@@ -139,6 +139,28 @@ describe("ios/shortcuts", () => {
     expect(records[1]).toMatchObject({ actionCount: 0, actionUrls: [] });
   });
 
+  it("keeps the shortcut's description (ZACTIONSDESCRIPTION), capped, and not as content", async () => {
+    const { status, records } = await run(`
+      CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR, ZCREATIONDATE TIMESTAMP, ZMODIFICATIONDATE TIMESTAMP,
+        ZACTIONSDESCRIPTION VARCHAR);
+      INSERT INTO ZSHORTCUT VALUES (1, 'Sync', 700000000, NULL, 'Get contents of URL, Show Result'),
+        (2, 'Long', NULL, NULL, printf('%.*c', 10000, 'd')), (3, 'Blank', NULL, NULL, ''), (4, 'Number', NULL, NULL, 42);`);
+    expect(status.warnings).toEqual([]);
+    expect(records[0]).toEqual({
+      rowId: 1,
+      name: "Sync",
+      description: "Get contents of URL, Show Result",
+      createdAt: "2023-03-08T20:26:40.000Z",
+      actionCount: 0,
+      actionIdentifiers: [],
+      actionUrls: [],
+    });
+    expect(records[1]?.description).toHaveLength(4096);
+    expect(records[2]?.description).toBeUndefined();
+    expect(records[3]?.description).toBe("42");
+    expect(shortcutsArtifact.contentFields ?? []).not.toContain("description");
+  });
+
   it("reads a schema without the actions table or modification date", async () => {
     const { records } =
       await run(`CREATE TABLE ZSHORTCUT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR, ZCREATIONDATE TIMESTAMP);

@@ -26,6 +26,12 @@ import {
 export interface ShortcutRecord {
   rowId: number;
   name?: string;
+  /**
+   * ZACTIONSDESCRIPTION: the shortcut's own description of what it does. Kept like the name, not
+   * withheld as content: it describes the program, not a conversation, and tells what a planted
+   * shortcut was for.
+   */
+  description?: string;
   createdAt?: string;
   modifiedAt?: string;
   /** Number of actions decoded. */
@@ -57,7 +63,8 @@ export const shortcutsArtifact = defineArtifact<ShortcutRecord>({
       const col = (column: string, alias: string): string =>
         hasColumns(tables, "ZSHORTCUT", column) ? `s.${column} AS ${alias}` : `NULL AS ${alias}`;
       const sql = `SELECT s.Z_PK AS rowId, ${cappedColumn("s.ZNAME", MAX_SHORT)} AS name,
-          ${col("ZCREATIONDATE", "created")}, ${col("ZMODIFICATIONDATE", "modified")}
+          ${col("ZCREATIONDATE", "created")}, ${col("ZMODIFICATIONDATE", "modified")},
+          ${hasColumns(tables, "ZSHORTCUT", "ZACTIONSDESCRIPTION") ? cappedColumn("s.ZACTIONSDESCRIPTION", MAX_SHORT) : "NULL"} AS description
         FROM ZSHORTCUT s ORDER BY s.Z_PK`;
       // The actions row points back at its shortcut (ZSHORTCUT), or the shortcut points at it (ZACTIONS).
       const link = hasColumns(tables, "ZSHORTCUTACTIONS", "ZSHORTCUT")
@@ -85,6 +92,7 @@ export const shortcutsArtifact = defineArtifact<ShortcutRecord>({
           }
           yield assignDefined(record, {
             name: asNonEmpty(row.name)?.slice(0, MAX_SHORT),
+            description: asNonEmpty(row.description)?.slice(0, MAX_SHORT),
             createdAt: fromCocoaSeconds(row.created),
             modifiedAt: fromCocoaSeconds(row.modified),
           });

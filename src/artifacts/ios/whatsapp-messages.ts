@@ -53,7 +53,9 @@ export interface WhatsAppMessageRecord {
   links: string[];
 }
 
-const CHAT_STORAGE_GLOB = "/private/var/mobile/Containers/Shared/AppGroup/*/ChatStorage.sqlite";
+export const CHAT_STORAGE_GLOB = "/private/var/mobile/Containers/Shared/AppGroup/*/ChatStorage.sqlite";
+/** Newer WhatsApp keeps its LID ↔ phone pairs in this file beside ChatStorage.sqlite. */
+export const LID_GLOB = "/private/var/mobile/Containers/Shared/AppGroup/*/LID.sqlite";
 const REQUIRED = {
   ZWAMESSAGE: ["Z_PK", "ZISFROMME", "ZMESSAGEDATE", "ZFROMJID", "ZTOJID", "ZTEXT"],
 } as const;
@@ -79,7 +81,7 @@ export const whatsappMessagesArtifact = defineArtifact<WhatsAppMessageRecord>({
   description:
     "WhatsApp messages and the links they carry (text, link previews, media); exploit links and zero-click deliveries have used WhatsApp (Pegasus, Paragon Graphite).",
   sources: ["ios-backup", "fs-dump"],
-  paths: [CHAT_STORAGE_GLOB, "/private/var/mobile/Containers/Shared/AppGroup/*/LID.sqlite"],
+  paths: [CHAT_STORAGE_GLOB, LID_GLOB],
   iosVersions: "iOS 12–18 (WhatsApp 2.19–25.x)",
   contentFields: ["text"],
   input: {
@@ -117,7 +119,24 @@ async function* collectWhatsAppMessages(
   source: EvidenceSource,
   context: SourceContext,
 ): AsyncGenerator<WhatsAppMessageRecord> {
-  for (const entry of source.glob(CHAT_STORAGE_GLOB)) {
+  yield* eachChatStorage(source, context, REQUIRED, async function* (db, entry) {
+    const lids = await loadLidMap(source, entry, db, context);
+    yield* parseWhatsAppMessages(db, { database: entry.path, lids, warn: context.warn });
+  });
+}
+
+/**
+ * Runs `parse` over each WhatsApp database among `entries`: absent payloads become warnings, files
+ * that cannot be read (from the start or part-way) are reported as unreadable naming the file, and
+ * each database is closed after use.
+ */
+export async function* eachWhatsAppDatabase<R>(
+  source: EvidenceSource,
+  entries: readonly EvidenceEntry[],
+  context: SourceContext,
+  parse: (db: SqliteDatabase, entry: EvidenceEntry) => AsyncIterable<R> | Iterable<R>,
+): AsyncGenerator<R> {
+  for (const entry of entries) {
     if (entry.kind !== "file") continue;
     if (!entry.present) {
       context.warn({
@@ -131,17 +150,7 @@ async function* collectWhatsAppMessages(
     let kept = 0;
     try {
       db = (await source.openDatabase(entry)).db;
-      const missing = missingSchema(db, REQUIRED);
-      if (missing.length > 0) {
-        context.unreadable({
-          code: "UNKNOWN_SCHEMA",
-          message: `unknown schema: missing ${missing.join(", ")}; this WhatsApp version may not be supported yet`,
-          file: entry.path,
-        });
-        continue;
-      }
-      const lids = await loadLidMap(source, entry, db, context);
-      for (const record of parseWhatsAppMessages(db, { database: entry.path, lids, warn: context.warn })) {
+      for await (const record of parse(db, entry)) {
         kept += 1;
         yield record;
       }
@@ -153,8 +162,29 @@ async function* collectWhatsAppMessages(
   }
 }
 
+/** Runs `parse` over every ChatStorage.sqlite that has the `required` tables and columns (others warn). */
+export function eachChatStorage<R>(
+  source: EvidenceSource,
+  context: SourceContext,
+  required: Record<string, readonly string[]>,
+  parse: (db: SqliteDatabase, entry: EvidenceEntry) => AsyncIterable<R> | Iterable<R>,
+): AsyncGenerator<R> {
+  return eachWhatsAppDatabase(source, source.glob(CHAT_STORAGE_GLOB), context, async function* (db, entry) {
+    const missing = missingSchema(db, required);
+    if (missing.length > 0) {
+      context.unreadable({
+        code: "UNKNOWN_SCHEMA",
+        message: `unknown schema: missing ${missing.join(", ")}; this WhatsApp version may not be supported yet`,
+        file: entry.path,
+      });
+      return;
+    }
+    yield* parse(db, entry);
+  });
+}
+
 /** LID digits → phone digits, from LID.sqlite beside ChatStorage.sqlite, else from ChatStorage.sqlite itself. */
-async function loadLidMap(
+export async function loadLidMap(
   source: EvidenceSource,
   chatStorage: EvidenceEntry,
   chatDb: SqliteDatabase,
@@ -242,7 +272,8 @@ export function* parseWhatsAppMessages(
   }
 }
 
-function resolveLid(jid: string | undefined, lids: ReadonlyMap<string, string>): string | undefined {
+/** The `+<phone>` behind an `@lid` JID, when the LID map knows it. */
+export function resolveLid(jid: string | undefined, lids: ReadonlyMap<string, string>): string | undefined {
   if (jid === undefined || !jid.endsWith("@lid")) return undefined;
   const phone = lids.get(jid.slice(0, jid.indexOf("@")).split(":")[0] ?? "");
   return phone === undefined ? undefined : `+${phone}`;
