@@ -238,6 +238,28 @@ describe("encrypted backups written by our generator", () => {
     );
   });
 
+  it("reads a backup from before iOS 10.2 (plain Manifest.db, encrypted payloads), and a decrypted copy of it", async () => {
+    const dir = await tempDir();
+    await writeBackup(dir, spec({ encryption: { ...encryption, oldStyle: true, encryptManifest: false } }));
+    await expect(openIosBackup(dir)).rejects.toSatisfy((e: unknown) =>
+      isSpyglassError(e, "PASSWORD_REQUIRED"),
+    );
+    const backup = await openIosBackup(dir, { password: () => encryption.password });
+    expect(backup.alreadyDecrypted).toBe(false);
+    expect(backup.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/before iOS 10\.2/));
+    expect((await backup.read(backup.get("/private/var/mobile/Library/SMS/sms.db")!)).equals(SMS_SQL)).toBe(
+      true,
+    );
+    const copy = await tempDir();
+    const { writeDecryptedCopy } = await import("./decrypt-copy.js");
+    await writeDecryptedCopy(backup, copy);
+    const again = await openIosBackup(copy);
+    expect(again.alreadyDecrypted).toBe(true);
+    expect((await again.read(again.get("/private/var/mobile/Library/SMS/sms.db")!)).equals(SMS_SQL)).toBe(
+      true,
+    );
+  });
+
   it("rejects a wrong password and a wrong derived key with their own codes", async () => {
     const dir = await tempDir();
     await writeBackup(dir, spec({ encryption }));

@@ -216,14 +216,20 @@ export async function openIosBackup(
     });
   }
   const encrypted = isEncrypted === true;
-  const alreadyDecrypted = encrypted && plainIndex;
+  // A plain index in an encrypted backup: a copy another tool decrypted, or a backup made before
+  // iOS 10.2, which encrypted the payloads but not the index (decided from the payloads, below).
+  let alreadyDecrypted = encrypted && plainIndex;
 
   let keybag: Keybag | undefined;
   let derivedKey: Buffer | undefined;
   let classKeys: Map<number, Buffer> | undefined;
   let manifestDbKey: Buffer | undefined;
 
-  if (encrypted && !alreadyDecrypted) {
+  /**
+   * Derives the key and unwraps the class keys (and, for an encrypted index, the Manifest.db key):
+   * before the index is read when it is encrypted, after it when only the payloads are (iOS < 10.2).
+   */
+  const unlock = async (encryptedIndex: boolean): Promise<void> => {
     const plistPath = join(dir, "Manifest.plist");
     const bag = dataField(
       manifestPlist,
@@ -232,12 +238,14 @@ export async function openIosBackup(
       "Encrypted backup without a BackupKeyBag",
     );
     // Checked before the slow derivation: an encrypted index needs a ManifestKey of data.
-    const manifestKey = dataField(
-      manifestPlist,
-      "ManifestKey",
-      plistPath,
-      "Manifest.db is encrypted (no SQLite header) but Manifest.plist has no ManifestKey",
-    );
+    const manifestKey = encryptedIndex
+      ? dataField(
+          manifestPlist,
+          "ManifestKey",
+          plistPath,
+          "Manifest.db is encrypted (no SQLite header) but Manifest.plist has no ManifestKey",
+        )
+      : undefined;
     keybag = parseKeybag(bag, join(dir, "Manifest.plist"));
     if (options.derivedKey !== undefined) {
       if (options.derivedKey.length !== 32)
@@ -282,6 +290,7 @@ export async function openIosBackup(
         file: "Manifest.plist",
       });
     }
+    if (manifestKey === undefined) return;
     const split = splitWrappedKey(manifestKey);
     const classKey = split === undefined ? undefined : classKeys.get(split.protectionClass);
     const key =
@@ -292,7 +301,8 @@ export async function openIosBackup(
       });
     }
     manifestDbKey = key;
-  }
+  };
+  if (encrypted && !alreadyDecrypted) await unlock(true);
 
   // The Files rows straight from the pages (read, or decrypted, a chunk at a time); SQLite reads
   // the index only when the page reader does not take it, and then reports what is wrong.
@@ -380,6 +390,16 @@ export async function openIosBackup(
     else counts.symlinks += 1;
   }
   if (unique.length < files.length) files = unique;
+  if (alreadyDecrypted && manifestPlist.ManifestKey === undefined && (await payloadsEncrypted(dir, files))) {
+    alreadyDecrypted = false;
+    warnings.add({
+      code: "OTHER",
+      message:
+        "Manifest.db is plain SQLite but the payloads are encrypted: a backup made before iOS 10.2, which left the index unencrypted; payloads are decrypted with the password",
+      file: "Manifest.plist",
+    });
+    await unlock(false);
+  }
   // The path index (a tree of path components, so a glob visits only what it can match), built
   // when first needed: `backup info` never needs it. Two rows for one device path (domains that
   // share a folder): the first wins, unless only a later one has its payload.
@@ -567,6 +587,28 @@ export async function openIosBackup(
     async close() {},
   };
   return source;
+}
+
+/**
+ * True when the payloads of a backup with a plain index look encrypted: AES-CBC with PKCS#7 makes
+ * a payload a whole number of blocks, 1 to 16 bytes longer than the Size Manifest.db declares,
+ * where a decrypted copy has exactly that Size. Judged on up to 32 files that carry a key.
+ */
+async function payloadsEncrypted(dir: string, files: readonly ManifestFile[]): Promise<boolean> {
+  let encrypted = 0;
+  let plain = 0;
+  for (const file of files) {
+    if (encrypted + plain >= 32) break;
+    const { entry } = file;
+    if (entry.kind !== "file" || !entry.present || file.encryptionKey === undefined) continue;
+    const id = entry.backup?.fileId ?? "";
+    const size = (await fs.lstat(join(dir, id.slice(0, 2), id)).catch(() => undefined))?.size;
+    if (size === undefined) continue;
+    const extra = size - file.declaredSize;
+    if (size % 16 === 0 && extra >= 1 && extra <= 16) encrypted += 1;
+    else if (extra === 0) plain += 1;
+  }
+  return encrypted > plain;
 }
 
 /**
