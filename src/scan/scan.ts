@@ -10,6 +10,7 @@ import { DETECTIONS } from "../detections/registry.js";
 import type { IndicatorIndex } from "../indicators/indicator-index.js";
 import type { Finding } from "../model/finding.js";
 import type { Warning } from "../model/warning.js";
+import { openEvidence, READ_ONLY } from "../readers/evidence-open.js";
 import type { DeviceInfo, EvidenceKind, EvidenceSource } from "../readers/types.js";
 import { type FileRead, hashingSource } from "./hashing-source.js";
 import { type DeviceTimeline, findingRows, type RecordList, TimelineRefs } from "./timeline.js";
@@ -60,7 +61,7 @@ export async function hashEvidence(source: EvidenceSource): Promise<InputHash[]>
     const hash = createHash("sha256");
     let size = 0;
     try {
-      for await (const chunk of createReadStream(path)) {
+      for await (const chunk of createReadStream(path, { fd: await openEvidence(path, READ_ONLY) })) {
         hash.update(chunk as Buffer);
         size += (chunk as Buffer).length;
       }

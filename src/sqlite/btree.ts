@@ -10,7 +10,8 @@
  * walker does not understand throws {@link BtreeError}; callers fall back on SQLite.
  */
 import { createDecipheriv } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { openEvidenceSync } from "../readers/evidence-open.js";
 
 /** Bytes of one page, by 1-based page number. */
 export interface PageSource {
@@ -86,7 +87,7 @@ export function imagePages(image: Buffer): PageSource {
  */
 export function filePages(path: string, key?: Buffer): PageSource {
   // Never follow a link, never block opening a FIFO or device; then only a regular file is read.
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  const fd = openEvidenceSync(path);
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new BtreeError("not a regular file", 0);

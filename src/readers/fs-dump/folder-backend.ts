@@ -1,14 +1,14 @@
 /**
  * A dump extracted to a folder, walked with lstat: symlinks are listed with their target and never
- * followed on the host; reads open the file without following links and check that its real
- * path stays inside the folder.
+ * followed on the host; reads open the file without following links (nor touching its access time
+ * where allowed) and check that its real path stays inside the folder.
  */
-import { constants } from "node:fs";
-import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
+import { lstat, readdir, readlink, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { SpyglassError } from "../../errors.js";
 import { fromUnixSeconds } from "../../model/time.js";
 import type { WarningList } from "../../model/warning.js";
+import { openEvidence } from "../evidence-open.js";
 import type { EvidenceEntry } from "../types.js";
 import { type FsDumpBudget, IndexMeter } from "./budget.js";
 import type { DumpBackend, RawMember } from "./source.js";
@@ -36,7 +36,7 @@ export class FolderBackend implements DumpBackend<FolderLocator> {
         file: hostPath,
       });
     }
-    const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const handle = await openEvidence(real);
     try {
       const stat = await handle.stat();
       if (!stat.isFile())

@@ -5,13 +5,14 @@
  * decompressing the archive again from the start up to that member — slow but correct.
  */
 import { createReadStream } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { SpyglassError } from "../../errors.js";
 import { type ByteReader, type TarMember, walkTar } from "../../formats/tar.js";
 import { fromUnixSeconds } from "../../model/time.js";
 import type { WarningList } from "../../model/warning.js";
+import { openEvidence, openEvidenceSync, READ_ONLY } from "../evidence-open.js";
 import type { EvidenceEntry } from "../types.js";
 import { type FsDumpBudget, IndexMeter } from "./budget.js";
 import { FileByteReader, readAt, StreamByteReader } from "./byte-reader.js";
@@ -35,7 +36,7 @@ export interface TarIndex {
 
 /** Decompressed chunks of a gzip file; the file stream and the gunzip are destroyed when iteration stops. */
 export async function* gunzipChunks(path: string): AsyncGenerator<Buffer> {
-  const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const file = createReadStream(path, { highWaterMark: 1024 * 1024, fd: openEvidenceSync(path, READ_ONLY) });
   const gunzip = createGunzip();
   const stream = pipeline(file, gunzip, () => {});
   try {
@@ -167,7 +168,7 @@ export async function indexTar(
     chunks = gunzipChunks(path);
     reader = new StreamByteReader(chunks);
   } else {
-    handle = await open(path, "r");
+    handle = await openEvidence(path, READ_ONLY);
     reader = new FileByteReader(handle, (await handle.stat()).size);
   }
   const backend = new TarBackend(path, handle);

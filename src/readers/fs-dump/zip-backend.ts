@@ -4,7 +4,7 @@
  * Zip bombs are refused: a member must inflate to exactly its declared size, and a declared size
  * far beyond its compressed size (over the ratio budget) is refused before inflating.
  */
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import { crc32, inflateRaw } from "node:zlib";
 import { SpyglassError } from "../../errors.js";
@@ -23,6 +23,7 @@ import {
 } from "../../formats/zip.js";
 import { fromUnixSeconds } from "../../model/time.js";
 import type { WarningList } from "../../model/warning.js";
+import { openEvidence, READ_ONLY } from "../evidence-open.js";
 import type { EvidenceEntry } from "../types.js";
 import { type FsDumpBudget, IndexMeter } from "./budget.js";
 import { readAt } from "./byte-reader.js";
@@ -150,7 +151,7 @@ export async function indexZip(
   path: string,
   options: { budget: FsDumpBudget; warnings: WarningList },
 ): Promise<{ members: RawMember<ZipLocator>[]; backend: ZipBackend }> {
-  const handle = await open(path, "r");
+  const handle = await openEvidence(path, READ_ONLY);
   try {
     return await indexOpenZip(path, handle, options);
   } catch (error) {

@@ -4,9 +4,10 @@
  * round trip per call, which dominates when a backup holds tens of thousands of small files.
  */
 import { createDecipheriv, createHash, type Hash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { openNewFileSync } from "../../output-dir.js";
+import { openEvidenceSync } from "../evidence-open.js";
 
 /** A payload to decrypt: its path, the unwrapped file key (hex, absent for plain copies), and where to write. */
 export interface DecryptTask {
@@ -52,7 +53,8 @@ export function decryptTaskSync(
   let output: number | undefined;
   try {
     // O_NOFOLLOW refuses a link; fstat then tells a regular file from anything else.
-    input = openSync(task.source, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // Never through a link, never blocking on a FIFO, leaving the access time as it was.
+    input = openEvidenceSync(task.source);
     const stat = fstatSync(input);
     if (!stat.isFile()) return { id: task.id, error: "payload is not a regular file; not followed" };
     const total = stat.size;

@@ -3,12 +3,9 @@
  * followed, a FIFO or device never opened in a way that blocks), read within a byte budget that
  * holds while reading (a size from stat can lie), and every failure a SpyglassError naming the file.
  */
-import { constants, promises as fs, type Stats } from "node:fs";
+import { promises as fs, type Stats } from "node:fs";
 import { SpyglassError } from "../../errors.js";
-
-/** open(2) flags for evidence: never follow a final link, never block on a FIFO or device. */
-export const EVIDENCE_OPEN_FLAGS =
-  constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+import { openEvidence } from "../evidence-open.js";
 
 /** What a non-regular file is, in words ("a folder", "a symbolic link", …). */
 export function fileKind(stat: Stats): string {
@@ -73,7 +70,7 @@ export async function statRegularFile(path: string, name: string): Promise<Stats
 export async function openRegularFile(path: string, name: string): Promise<fs.FileHandle> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(path, EVIDENCE_OPEN_FLAGS);
+    handle = await openEvidence(path);
   } catch (error) {
     throw evidenceIoError(error, path, name);
   }
