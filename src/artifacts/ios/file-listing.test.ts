@@ -3,7 +3,8 @@ import { openIosBackup } from "../../readers/ios-backup/backup.js";
 import { corpusPath } from "../../testing/corpus.js";
 import { memorySource } from "../../testing/memory-source.js";
 import { runArtifact } from "../run.js";
-import { type FileListingRecord, fileListingArtifact, hostsInPath } from "./file-listing.js";
+import { hostsInPath } from "./_shared/web.js";
+import { type FileListingRecord, fileListingArtifact } from "./file-listing.js";
 
 async function list(source: Parameters<typeof runArtifact>[0]): Promise<FileListingRecord[]> {
   const records: FileListingRecord[] = [];

@@ -3,6 +3,7 @@
 import type { Observable } from "../../model/observable.js";
 import type { EvidenceEntry, EvidenceSource } from "../../readers/types.js";
 import { defineArtifact, type TimelineEvent } from "../define.js";
+import { hostsInPath } from "./_shared/web.js";
 
 /** One entry of the evidence listing; kept small, since a device has hundreds of thousands. */
 export interface FileListingRecord {
@@ -45,38 +46,6 @@ export function listingRecord(entry: EvidenceEntry): FileListingRecord {
   }
   if (!entry.present) record.present = false;
   return record;
-}
-
-/** A host name: dot-separated labels, an alphabetic last label. */
-const HOST = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
-/** Last labels that, in a device path, are far more often a file extension than a top-level domain. */
-const FILE_SUFFIXES = new Set(
-  (
-    "plist db sqlite sqlitedb sqlite3 wal shm journal lock tmp log txt json xml html htm js css data dat bin " +
-    "archive pb ips crash jpg jpeg png heic gif tiff mov mp4 m4a caf aac wav pdf vcf ics aae thm zip gz tar " +
-    "app appex bundle framework plugin dylib car nib strings stringsdict lproj storyboardc ttf otf mobileconfig " +
-    "pem cer der p12 localstorage indexeddb sinf supp mom omo momd cache savedstate"
-  ).split(" "),
-);
-
-/** First labels of reverse-DNS identifiers (bundle ids, app groups), which are not host names. */
-const REVERSE_DNS = new Set(["com", "org", "net", "io", "group", "systemgroup", "edu", "gov"]);
-
-/**
- * Host names in a path's folder and file names, also inside names joined with `_` such as WebKit's
- * `https_evil.example_0` (MVT's Manifest module checks each `_`-separated part of the path as a URL).
- */
-export function hostsInPath(path: string): string[] {
-  const hosts: string[] = [];
-  for (const token of path.toLowerCase().split(/[/_]/)) {
-    const dot = token.lastIndexOf(".");
-    if (dot < 1 || !HOST.test(token)) continue;
-    if (FILE_SUFFIXES.has(token.slice(dot + 1)) || REVERSE_DNS.has(token.slice(0, token.indexOf("."))))
-      continue;
-    if (!hosts.includes(token)) hosts.push(token);
-  }
-  return hosts;
 }
 
 async function* listEntries(source: EvidenceSource): AsyncGenerator<FileListingRecord> {

@@ -7,7 +7,7 @@ import { tableColumns } from "../../sqlite/open.js";
 import { defineArtifact } from "../define.js";
 import { extractLinks } from "./_shared/comms.js";
 import { asNumber } from "./_shared/system.js";
-import { hostsInPath } from "./file-listing.js";
+import { hostsInPath } from "./_shared/web.js";
 
 /** The SFAnalytics tables read; each row is (timestamp, data = binary plist of the event). */
 const TABLES = ["hard_failures", "soft_failures", "all_events"] as const;
