@@ -65,6 +65,9 @@ export const softwareUpdatePlistDetection = defineDetection({
         ],
         heuristic: {
           name: "software update plist change",
+          condition: corroborated
+            ? `${SOFTWAREUPDATE_PLIST} ${verb} within ${NEAR_SECONDS} s of a Triangulation-specific trace`
+            : `${SOFTWAREUPDATE_PLIST} ${verb}, with no Triangulation-specific trace within ${NEAR_SECONDS} s`,
           events: [
             {
               at,
