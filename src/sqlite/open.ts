@@ -36,7 +36,7 @@ export function openSqliteImage(
     file?: string;
     wal?: Buffer;
     budget?: Partial<SqliteBudget>;
-    /** The caller hands the buffer over: it may be patched in place instead of copied. */
+    /** The caller hands the buffer over: header bytes patched for SQLite are not restored. */
     transfer?: boolean;
   } = {},
 ): OpenedDatabase {
@@ -52,7 +52,8 @@ export function openSqliteImage(
   if (!isSqlite(bytes)) {
     throw new SpyglassError("CORRUPT", "Not a SQLite database (no SQLite header)", { ...where, offset: 0 });
   }
-  let image: Buffer = options.transfer === true ? bytes : Buffer.from(bytes);
+  // No copy of our own: better-sqlite3 copies the image into SQLite's memory when it opens it.
+  let image: Buffer = bytes;
   let walFramesApplied = 0;
   let walFramesIgnored = 0;
   if (options.wal !== undefined && options.wal.length > 0) {
@@ -65,14 +66,25 @@ export function openSqliteImage(
     walFramesApplied = result.framesApplied;
     walFramesIgnored = result.framesIgnored;
   }
-  // Bytes 18-19 = 2 mark WAL mode, which an in-memory database cannot use: switch the copy to rollback mode.
-  if (image.length >= 20 && (image[18] === 2 || image[19] === 2)) {
+  // Bytes 18-19 = 2 mark WAL mode, which an in-memory database cannot use: SQLite gets the image
+  // in rollback mode. A caller's buffer is patched only while SQLite copies it, then restored.
+  const walMode = image.length >= 20 && (image[18] === 2 || image[19] === 2);
+  const restore =
+    walMode && image === bytes && options.transfer !== true ? [image[18]!, image[19]!] : undefined;
+  if (walMode) {
     image[18] = 1;
     image[19] = 1;
   }
   let db: SqliteDatabase;
   try {
-    db = new Database(image, { readonly: true });
+    try {
+      db = new Database(image, { readonly: true });
+    } finally {
+      if (restore !== undefined) {
+        image[18] = restore[0]!;
+        image[19] = restore[1]!;
+      }
+    }
     db.pragma("query_only = ON");
     db.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (cause) {

@@ -324,6 +324,9 @@ export async function openIosBackup(
     warnings,
   });
   const payloads = await payloadsListed;
+  // Only this part of the listing is kept (readPayload names what stands in a payload's place):
+  // the set of payload names would otherwise live as long as the backup.
+  const notRegular = payloads.notRegular;
   const linked = new Set<string>();
   for (const link of payloads.links) {
     linked.add(basename(link));
@@ -441,7 +444,7 @@ export async function openIosBackup(
     if (entry.kind !== "file") throw new SpyglassError("USAGE", `${entry.path} is not a file`);
     const path = payloadPath(file);
     if (!entry.present) {
-      const kind = payloads.notRegular.get(entry.backup?.fileId ?? "");
+      const kind = notRegular.get(entry.backup?.fileId ?? "");
       throw kind === undefined
         ? new SpyglassError("NOT_FOUND", `The backup lists ${entry.path} but its payload is absent`, {
             file: entry.origin,
