@@ -8,7 +8,8 @@ import type { FileRead } from "./hashing-source.js";
 import type { DeviceScan, InputHash } from "./scan.js";
 import { combineVerdicts, type Verdict } from "./verdict.js";
 
-export const RESULTS_SCHEMA_VERSION = 1;
+/** 2: artifact status "partial", every finding carries `indicator` or `heuristic`, warnings may be `important`, files read may name a link target. */
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** A finding as stored: numbered and tied to its device. */
 export type StoredFinding = Finding & { id: string; device: string };

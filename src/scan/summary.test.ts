@@ -8,7 +8,7 @@ const CHAT = "/private/var/mobile/Containers/Shared/AppGroup/A/ChatStorage.sqlit
 
 function results(artifacts: ArtifactStatus[]): ScanResults {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: "spyglass", version: "test" },
     startedAt: "2024-01-01T00:00:00.000Z",
     finishedAt: "2024-01-01T00:00:01.000Z",
