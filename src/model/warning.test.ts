@@ -53,5 +53,8 @@ describe("warningLine", () => {
       "bad (/a at offset 0)",
     );
     expect(warningLine({ code: "CORRUPT", message: "bad" })).toBe("bad");
+    expect(warningLine({ code: "CORRUPT", message: "bad page", file: "/a", offset: 4096 })).toBe(
+      "bad page (/a at offset 4096)",
+    );
   });
 });

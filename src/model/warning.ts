@@ -33,12 +33,11 @@ export interface Warning {
   important?: boolean;
 }
 
-/** A warning on one line: its message, then its file unless the message already names it. */
+/** A warning on one line: its message, then its file (and offset) unless the message already names it. */
 export function warningLine(warning: Warning): string {
-  const file = warning.file;
-  return file === undefined || warning.message.includes(file)
-    ? warning.message
-    : `${warning.message} (${file})`;
+  const { file, offset } = warning;
+  if (file === undefined || warning.message.includes(file)) return warning.message;
+  return `${warning.message} (${file}${offset === undefined ? "" : ` at offset ${offset}`})`;
 }
 
 /** Collects warnings and folds repeats of the same problem into counts. */

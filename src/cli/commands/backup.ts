@@ -2,6 +2,7 @@
 import { promises as fs } from "node:fs";
 import { join, resolve } from "node:path";
 import { SpyglassError } from "../../errors.js";
+import { warningLine } from "../../model/warning.js";
 import {
   checkOutputDir,
   prepareOutputDir,
@@ -105,8 +106,7 @@ ${KEY_OPTIONS_HELP}`,
     io.stdout.write(row("Files", `${c.files} (${c.missingPayloads} missing payloads)`));
     io.stdout.write(row("Directories", c.directories));
     io.stdout.write(row("Symlinks", c.symlinks));
-    for (const w of backup.warnings)
-      io.stdout.write(`  warning: ${w.message}${w.file === undefined ? "" : ` (${w.file})`}\n`);
+    for (const w of backup.warnings) io.stdout.write(`  warning: ${warningLine(w)}\n`);
     return 0;
   },
 });
@@ -220,8 +220,7 @@ ${KEY_OPTIONS_HELP}`,
     );
     for (const s of result.skipped) io.stderr.write(`skipped: ${s.path}: ${s.reason}\n`);
     for (const w of result.warnings) io.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
-    for (const w of backup.warnings)
-      io.stderr.write(`warning: ${w.message}${w.file === undefined ? "" : ` (${w.file})`}\n`);
+    for (const w of backup.warnings) io.stderr.write(`warning: ${warningLine(w)}\n`);
     return 0;
   },
 });

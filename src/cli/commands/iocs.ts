@@ -8,6 +8,7 @@ import type { IndicatorCounts, IndicatorMatch } from "../../indicators/types.js"
 import { defaultIndexUrl, updateIndicators } from "../../indicators/update.js";
 import type { ObservableKind } from "../../model/observable.js";
 import type { Warning } from "../../model/warning.js";
+import { warningLine } from "../../model/warning.js";
 import { parseCommandArgs } from "../args.js";
 import { type CommandIo, defineCommand } from "../command.js";
 
@@ -37,7 +38,7 @@ function formatCounts(counts: IndicatorCounts): string {
 }
 
 function formatWarning(warning: Warning): string {
-  return `  ${warning.code}: ${warning.message}${warning.file === undefined ? "" : ` (${warning.file})`}`;
+  return `  ${warning.code}: ${warningLine(warning)}`;
 }
 
 const list = defineCommand({
