@@ -171,6 +171,14 @@ describe("linksInLongText", () => {
     }
   });
 
+  it("finds a link cut by a chunk boundary where the padding before it has no whitespace", () => {
+    for (const pad of [".".repeat(61), "\u00a0".repeat(30), "-".repeat(58)]) {
+      const links: string[] = [];
+      expect(linksInLongText(reader(`${pad}https://split.example/path`), links, { chunk: 64 })).toBe(true);
+      expect(links, JSON.stringify(pad.slice(0, 3))).toEqual(["https://split.example/path"]);
+    }
+  });
+
   it("stops at its budget and says so", () => {
     const links: string[] = [];
     const text = `${"x ".repeat(100)}https://late.example/`;

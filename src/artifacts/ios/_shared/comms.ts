@@ -76,12 +76,30 @@ export function linksInLongText(
     if (start >= max) return false;
     const part = select(start + 1, chunk);
     if (!(part instanceof Uint8Array) || part.length === 0) return true;
-    const last = part.length < chunk ? part.length : lastWhitespace(part) + 1 || part.length;
+    const last = part.length < chunk ? part.length : cutPoint(part);
     extractLinks(decoder.decode(part.subarray(0, last)), into);
     if (part.length < chunk) return true;
     start += last;
   }
   return true;
+}
+
+/**
+ * Where to end a full chunk: after its last whitespace byte, or else (padding without whitespace,
+ * such as dots or no-break spaces) before its last "http", so a link that starts in this chunk is
+ * read whole from the next; a chunk with neither keeps its last 7 bytes (a beginning "https:/")
+ * for the next one.
+ */
+function cutPoint(bytes: Uint8Array): number {
+  const space = lastWhitespace(bytes);
+  if (space >= 0) return space + 1;
+  const http = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).lastIndexOf("http");
+  if (http > 0) return http;
+  if (http === 0) return bytes.length;
+  // A link may begin in the last bytes ("htt"): keep them for the next chunk, cut on a character.
+  let cut = bytes.length - 7;
+  while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut -= 1;
+  return cut > 0 ? cut : bytes.length;
 }
 
 function lastWhitespace(bytes: Uint8Array): number {
