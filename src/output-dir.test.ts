@@ -2,7 +2,13 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isSpyglassError } from "./errors.js";
-import { checkOutputDir, makeFolder, refuseEvidenceOverlap, writeNewFileSync } from "./output-dir.js";
+import {
+  checkOutputDir,
+  makeFolder,
+  prepareOutputDir,
+  refuseEvidenceOverlap,
+  writeNewFileSync,
+} from "./output-dir.js";
 import { useTempDirs } from "./testing/temp.js";
 
 const tempDir = useTempDirs("output-dir");
@@ -55,5 +61,16 @@ describe("output folders and the evidence", () => {
     // A folder where a file is to be written is refused, not removed.
     await fs.mkdir(join(out, "hashes.json"));
     expect(() => writeNewFileSync(join(out, "hashes.json"), "{}")).toThrow(/something other than a file/);
+  });
+
+  it("creates missing parents, and says clearly when it cannot (never spinning under /proc)", async () => {
+    const root = await tempDir();
+    await prepareOutputDir(join(root, "a", "b", "c"), false);
+    expect((await fs.stat(join(root, "a", "b", "c"))).isDirectory()).toBe(true);
+    await fs.writeFile(join(root, "file"), "x");
+    await expect(prepareOutputDir(join(root, "file", "out"), false)).rejects.toThrow(/as the output folder/);
+    await expect(prepareOutputDir("/proc/spyglass-test-output", false)).rejects.toThrow(
+      /Cannot create the output folder/,
+    );
   });
 });

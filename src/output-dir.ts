@@ -36,7 +36,37 @@ export async function prepareOutputDir(
   evidence: readonly string[] = [],
 ): Promise<void> {
   await checkOutputDir(out, force, evidence);
-  await fs.mkdir(out, { recursive: true });
+  await makeFolders(out);
+}
+
+/**
+ * Creates `out` and its missing parents one level at a time (Node's recursive mkdir spins forever
+ * under /proc); a failure is one clear error naming the folder.
+ */
+async function makeFolders(out: string): Promise<void> {
+  const missing: string[] = [];
+  for (let path = resolve(out); ; ) {
+    const stat = await fs.stat(path).catch(() => undefined);
+    if (stat !== undefined) {
+      if (!stat.isDirectory())
+        throw new SpyglassError("IO", `Cannot use ${out} as the output folder: ${path} is not a folder`);
+      break;
+    }
+    missing.push(path);
+    const parent = dirname(path);
+    if (parent === path) break;
+    path = parent;
+  }
+  for (const path of missing.reverse()) {
+    try {
+      await fs.mkdir(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw new SpyglassError("IO", `Cannot create the output folder ${path}: ${(error as Error).message}`, {
+        hint: "Choose a folder you can write to",
+      });
+    }
+  }
 }
 
 /**

@@ -13,7 +13,11 @@ import type { IosBackup } from "./backup.js";
 import { splitWrappedKey } from "./crypto.js";
 import { decryptAll } from "./decrypt-pool.js";
 import type { DecryptTask } from "./decrypt-worker.js";
+import { readRegularFile } from "./evidence-file.js";
 import type { ManifestFile } from "./manifest.js";
+
+/** Largest host plist copied (Info.plist with every app's metadata stays far below). */
+const MAX_PLIST_COPY = 256 * 1024 * 1024;
 
 /** One written file and its hash, as listed in hashes.json. */
 export interface WrittenFile {
@@ -56,7 +60,9 @@ export async function writeDecryptedCopy(
       result.skipped.push({ path: name, reason: "not a regular file; not copied" });
       continue;
     }
-    await write(name, await fs.readFile(join(backup.dir, name)));
+    // Opened again without following a link or blocking (the lstat above can be raced), within
+    // the plist budget, leaving the access time alone.
+    await write(name, await readRegularFile(join(backup.dir, name), { name, maxBytes: MAX_PLIST_COPY }));
   }
 
   const todo = backup.files.filter((f) => f.entry.kind === "file" && f.entry.present);
