@@ -38,6 +38,16 @@ export function locate(source: EvidenceSource, definition: ArtifactDefinition): 
 }
 
 /** Why a listed file has no bytes, in the words of its evidence. */
+/** The warning for a listed entry whose bytes cannot be read: absent, or there but not readable. */
+export function absentWarning(
+  entry: EvidenceEntry,
+  kind: EvidenceSource["kind"],
+): { code: "MISSING_PAYLOAD" | "SKIPPED"; message: string } {
+  return entry.notRead === undefined
+    ? { code: "MISSING_PAYLOAD", message: missingMessage(kind) }
+    : { code: "SKIPPED", message: `not read: ${entry.notRead}` };
+}
+
 function missingMessage(kind: EvidenceSource["kind"]): string {
   if (kind === "ios-backup") return "listed in the backup but its payload is absent";
   if (kind === "fs-dump")
@@ -104,7 +114,7 @@ export async function runArtifact(
     }
     const present = entries.filter((e) => e.present);
     for (const entry of entries) {
-      if (!entry.present) warn(entry.path)({ code: "MISSING_PAYLOAD", message: missingMessage(source.kind) });
+      if (!entry.present) warn(entry.path)(absentWarning(entry, source.kind));
     }
     if (present.length === 0) return status;
     for (const entry of present) {

@@ -26,8 +26,10 @@ export interface EvidenceEntry {
   readonly origin: string;
   /** Backup coordinates, for entries read from an iOS backup. */
   backup?: { domain: string; relativePath: string; fileId: string; flags: number };
-  /** False when the index lists the entry but its payload is absent (partial backup). */
+  /** False when the index lists the entry but its payload is absent (partial backup) or unusable. */
   present: boolean;
+  /** Why a payload that is there was not read (not a regular file, a link, a folder that cannot be listed). */
+  notRead?: string;
   /**
    * Set when the entry was reached through symbolic links of the evidence: `path` is the path
    * asked for, `target` the device path the links led to (whose metadata and bytes these are),

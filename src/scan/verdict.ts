@@ -63,7 +63,9 @@ function gapOf(status: ArtifactStatus | undefined): string | undefined {
   if (status === undefined || status.status === "not_present")
     return status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true
       ? "listed in the evidence but its content is missing"
-      : "not present in this evidence";
+      : status?.warnings.some((w) => w.code === "SKIPPED") === true
+        ? `listed in the evidence but not read (${status.warnings.find((w) => w.code === "SKIPPED")?.message})`
+        : "not present in this evidence";
   if (status.status === "failed") return `could not be read (${failureWarning(status)?.message ?? "failed"})`;
   if (status.status === "partial") return partlyRead(status);
   return undefined;

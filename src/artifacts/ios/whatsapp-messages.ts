@@ -11,7 +11,7 @@ import { fromCocoaSeconds } from "../../model/time.js";
 import type { EvidenceEntry, EvidenceSource } from "../../readers/types.js";
 import { missingSchema, type SqliteDatabase, tableColumns } from "../../sqlite/open.js";
 import { defineArtifact, type ParseContext, type SourceContext, type TimelineEvent } from "../define.js";
-import { readFailure } from "../run.js";
+import { absentWarning, readFailure } from "../run.js";
 import {
   asFlag,
   asNonEmpty,
@@ -139,11 +139,7 @@ export async function* eachWhatsAppDatabase<R>(
   for (const entry of entries) {
     if (entry.kind !== "file") continue;
     if (!entry.present) {
-      context.warn({
-        code: "MISSING_PAYLOAD",
-        message: "listed in the backup but its payload is absent",
-        file: entry.path,
-      });
+      context.warn({ ...absentWarning(entry, source.kind), file: entry.path });
       continue;
     }
     let db: SqliteDatabase | undefined;

@@ -547,6 +547,13 @@ describe("hostile backup folders: special files, links and permissions", () => {
     await expect(backup.read(backup.get("/private/var/mobile/Library/SMS/sms.db")!)).rejects.toThrow(
       /Payload is a FIFO \(named pipe\), not a regular file; it was not read/,
     );
+    // An artifact that looks for it says why it was not read, never that it is absent.
+    const { runArtifact } = await import("../../artifacts/run.js");
+    const { smsArtifact } = await import("../../artifacts/ios/sms.js");
+    const status = await runArtifact(backup, smsArtifact, () => undefined);
+    expect(status.warnings.map((w) => [w.code, w.message])).toEqual([
+      ["SKIPPED", "not read: its payload is a FIFO (named pipe), not a regular file"],
+    ]);
   });
 
   it("accepts Manifest.plist or Manifest.db given instead of the backup folder", async () => {

@@ -368,14 +368,19 @@ export async function openIosBackup(
       if (entry.present) continue;
       const kind = payloads.notRegular.get(id);
       const folder = id.slice(0, 2);
-      if (linked.has(id) || linked.has(folder)) continue;
+      if (linked.has(id) || linked.has(folder)) {
+        entry.notRead = "its payload is a symbolic link, which is not followed";
+        continue;
+      }
       if (kind !== undefined) {
+        entry.notRead = `its payload is ${kind}, not a regular file`;
         warnings.count(
           "SKIPPED",
           (n) => `${n} payloads are not regular files (a folder, FIFO, device or socket); not read`,
           `${entry.origin} (${join(dir, folder, id)} is ${kind})`,
         );
       } else if (payloads.unlisted.has(folder)) {
+        entry.notRead = `its payload folder ${folder} could not be listed`;
         warnings.count(
           "UNREADABLE",
           (n) => `${n} files listed in Manifest.db are in payload folders that could not be listed; not read`,
