@@ -60,12 +60,14 @@ export function distinctNames(names: readonly string[]): string[] {
 
 /** Why an artifact gave nothing to check (absent, content missing, unreadable), or undefined when it did. */
 function gapOf(status: ArtifactStatus | undefined): string | undefined {
-  if (status === undefined || status.status === "not_present")
-    return status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true
-      ? "listed in the evidence but its content is missing"
-      : status?.warnings.some((w) => w.code === "SKIPPED") === true
-        ? `listed in the evidence but not read (${status.warnings.find((w) => w.code === "SKIPPED")?.message})`
-        : "not present in this evidence";
+  if (status === undefined || status.status === "not_present") {
+    if (status?.warnings.some((w) => w.code === "MISSING_PAYLOAD") === true)
+      return "listed in the evidence but its content is missing";
+    const skipped = status?.warnings.find((w) => w.code === "SKIPPED");
+    return skipped === undefined
+      ? "not present in this evidence"
+      : `listed in the evidence but not read (${skipped.message})`;
+  }
   if (status.status === "failed") return `could not be read (${failureWarning(status)?.message ?? "failed"})`;
   if (status.status === "partial") return partlyRead(status);
   return undefined;
